@@ -64,10 +64,16 @@ class Step:
 
 @runtime_checkable
 class Policy(Protocol):
-    """reset(goal) at the start of an episode, then act(obs, feedback) once per primitive step."""
+    """reset(goal) at the start of an episode, then act(obs, feedback) once per primitive step.
+
+    A policy holds the state of one episode. fork() gives another policy that shares the heavy parts
+    (model weights) but has its own episode state: one per robot client, or per env in a batch.
+    """
 
     name: str
 
     def reset(self, goal: str) -> None: ...
 
     def act(self, obs: dict[str, Any], feedback: Feedback) -> Step: ...
+
+    def fork(self) -> Policy: ...
