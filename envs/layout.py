@@ -1,0 +1,65 @@
+"""Collision-free random placement of objects on the table, for building scenes from a seed."""
+
+from __future__ import annotations
+
+import numpy as np
+from lohovla.envs.spec import BOUNDS
+
+#: Objects are kept this far inside the workspace so that the arm reaches them.
+MARGIN = 0.06
+
+AREA_NAMES = ("top left", "top right", "bottom left", "bottom right", "center")
+
+
+def area_rect(name: str) -> tuple[float, float, float, float]:
+    """(xmin, xmax, ymin, ymax) of a named area of the workspace as the heightmap image shows it.
+
+    The image has rows along +y and columns along +x, so "top" is y < 0, "bottom" y > 0, "left" x < 0.5 and
+    "right" x > 0.5; "center" is the middle 0.2 m x 0.4 m.
+    """
+    (x0, x1), (y0, y1) = BOUNDS[0], BOUNDS[1]
+    xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+    rects = {
+        "top left": (x0, xm, y0, ym),
+        "top right": (xm, x1, y0, ym),
+        "bottom left": (x0, xm, ym, y1),
+        "bottom right": (xm, x1, ym, y1),
+        "center": (xm - 0.1, xm + 0.1, ym - 0.2, ym + 0.2),
+    }
+    if name not in rects:
+        raise ValueError(f"unknown area {name!r}; expected one of {AREA_NAMES}")
+    return rects[name]
+
+
+class Layout:
+    """Keeps the discs already taken on the table and samples free ones."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.taken: list[tuple[np.ndarray, float]] = []
+
+    def free(self, xy: np.ndarray, radius: float) -> bool:
+        return all(np.linalg.norm(xy - c) >= radius + r for c, r in self.taken)
+
+    def reserve(self, xy, radius: float) -> None:
+        self.taken.append((np.asarray(xy, dtype=np.float64), radius))
+
+    def sample(self, radius: float, rect: tuple[float, float, float, float] | None = None,
+               exclude: list[tuple[float, float, float, float]] | None = None, tries: int = 2000) -> np.ndarray:
+        """A free xy for a disc of `radius` inside rect (default: the workspace less MARGIN)."""
+        x0, x1, y0, y1 = rect or (BOUNDS[0, 0], BOUNDS[0, 1], BOUNDS[1, 0], BOUNDS[1, 1])
+        lo = np.array([max(x0 + radius, BOUNDS[0, 0] + MARGIN), max(y0 + radius, BOUNDS[1, 0] + MARGIN)])
+        hi = np.array([min(x1 - radius, BOUNDS[0, 1] - MARGIN), min(y1 - radius, BOUNDS[1, 1] - MARGIN)])
+        for _ in range(tries):
+            xy = self.rng.uniform(lo, hi)
+            if exclude and any(_in_rect(xy, r, radius) for r in exclude):
+                continue
+            if self.free(xy, radius):
+                self.reserve(xy, radius)
+                return xy
+        raise RuntimeError("no free place left on the table; the scene is too crowded")
+
+
+def _in_rect(xy: np.ndarray, rect: tuple[float, float, float, float], pad: float) -> bool:
+    x0, x1, y0, y1 = rect
+    return x0 - pad <= xy[0] <= x1 + pad and y0 - pad <= xy[1] <= y1 + pad

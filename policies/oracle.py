@@ -1,0 +1,34 @@
+"""The oracle policy: replays the simulator's scripted expert, which sees the true object poses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from lohovla.policies.base import Action, Feedback, Step
+
+
+class OraclePolicy:
+    """Reads the privileged `info["oracle"]` that the simulator (or the sim robot) sends as feedback.
+
+    It only works in simulation: a real robot has no oracle to send, and act() says so.
+    """
+
+    name = "oracle"
+
+    def reset(self, goal: str) -> None:
+        self.goal = goal
+
+    def act(self, obs: dict[str, Any], feedback: Feedback) -> Step:
+        step = (feedback.info or {}).get("oracle")
+        if not step:
+            raise RuntimeError("the oracle needs the simulator's privileged info['oracle'] in the feedback")
+
+        def pose(p):
+            return np.asarray(p[0], dtype=np.float64), np.asarray(p[1], dtype=np.float64)
+
+        return Step(subtask=step["subtask"], action=Action(pick=pose(step["pick"]), place=pose(step["place"])),
+                    timings={"plan_ms": 0.0, "action_ms": 0.0})
+
+    def fork(self) -> OraclePolicy:
+        return OraclePolicy()
