@@ -97,9 +97,7 @@ def transformers_attention_forward(
         )
     q_ids, k_ids = _resolve_ids(q_block_ids, k_block_ids, query.shape[2], key.shape[2])
     q_ids, k_ids = q_ids.to(query.device), k_ids.to(query.device)
-    out = block_causal_attention(
-        query, key, value, q_ids, k_ids, scale=scaling, backend=backend, dropout_p=dropout
-    )
+    out = block_causal_attention(query, key, value, q_ids, k_ids, scale=scaling, backend=backend, dropout_p=dropout)
     return out.transpose(1, 2).contiguous(), None
 
 

@@ -23,9 +23,7 @@ def check_shapes(
     k_block = k_block if k_block.ndim == 2 else k_block[None]
     q_block, k_block = q_block.expand(b, -1), k_block.expand(b, -1)
     if q_block.shape[1] != lq or k_block.shape[1] != k.shape[2]:
-        raise ValueError(
-            f"block ids ({q_block.shape[1]}, {k_block.shape[1]}) do not match Lq={lq}, Lk={k.shape[2]}"
-        )
+        raise ValueError(f"block ids ({q_block.shape[1]}, {k_block.shape[1]}) do not match Lq={lq}, Lk={k.shape[2]}")
     return q_block, k_block
 
 
