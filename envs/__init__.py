@@ -14,9 +14,3 @@ def make_env(task: str, split: str = "test", mode: str = "fast", **kwargs: Any):
     from lohovla.envs.registration import make_env as _make
 
     return _make(task, split=split, mode=mode, **kwargs)
-
-
-def task_lists() -> tuple[list[str], list[str], list[str]]:
-    from lohovla.envs.registration import task_lists as _lists
-
-    return _lists()

@@ -179,4 +179,14 @@ class LoHoRavensEnv(gym.Env):
                 "place": (oracle.place[0].tolist(), oracle.place[1].tolist()),
             },
             "valid_subtasks": self.task.valid_subtasks(self.world),
+            "objects": self.object_states(),
         }
+
+    def object_states(self) -> list[dict[str, Any]]:
+        """Privileged scene state (sim only): every object's label, kind, colour, size and pose."""
+        states = []
+        for obj in self.world.objects:
+            pos = self.world.position(obj)
+            states.append({"label": obj.label, "kind": obj.kind, "color": obj.color, "size": obj.size,
+                           "position": [round(float(v), 5) for v in pos], "yaw": round(self.world.yaw(obj), 5)})
+        return states

@@ -25,6 +25,7 @@ class SceneObject:
     label: str = ""  # e.g. "smaller red block"; defaults to "{color} {kind}"
 
     def __post_init__(self) -> None:
+        self.color = str(self.color)  # rng.choice gives numpy strings
         if not self.label:
             self.label = f"{self.color} {self.kind}"
 

@@ -32,13 +32,54 @@ def make_env(task: str, split: str = "test", mode: str = "fast", **kwargs: Any) 
     return gym.make(env_id(task), split=split, mode=mode, **kwargs)
 
 
-def task_lists() -> tuple[list[str], list[str], list[str]]:
-    """(all, seen, unseen) task ids: LoHoRavens' 13 first (in the paper's row order), then LoHoSet's."""
-    tasks = all_tasks()
+def tasks() -> list[str]:
+    """Every task id: the rows of LoHoVLA's Table 2 (A-K) first, then the other primitives, then LoHoSet's."""
+    registry = all_tasks()
 
     def order(name: str) -> tuple:
-        cls = tasks[name]
-        return (cls.lohoset, cls.letter is None and not cls.primitive, cls.letter or "~", name)
+        cls = registry[name]
+        return (cls.lohoset, cls.letter is None, cls.letter or "", name)
 
-    names = sorted(tasks, key=order)
-    return names, [n for n in names if tasks[n].seen], [n for n in names if not tasks[n].seen]
+    return sorted(registry, key=order)
+
+
+def seen_tasks() -> list[str]:
+    """Tasks trained on: LoHoRavens' seen tasks (A-E and the primitives) and LoHoSet's extra tasks."""
+    registry = all_tasks()
+    return [n for n in tasks() if registry[n].seen]
+
+
+def unseen_tasks() -> list[str]:
+    """Tasks held out for evaluation (F-K)."""
+    registry = all_tasks()
+    return [n for n in tasks() if not registry[n].seen]
+
+
+def table_tasks() -> list[str]:
+    """The eleven rows of LoHoVLA's Table 2, A to K."""
+    registry = all_tasks()
+    return [n for n in tasks() if registry[n].letter]
+
+
+def resolve_tasks(selection: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    """Task ids from a selection: "table" (A-K), "seen" (A-E), "unseen" (F-K), "all", "lohoset", or ids."""
+    registry = all_tasks()
+    table = table_tasks()
+    groups = {
+        "table": table,
+        "seen": [n for n in table if registry[n].seen],
+        "unseen": [n for n in table if not registry[n].seen],
+        "all": tasks(),
+        "lohoset": [n for n in tasks() if registry[n].lohoset],
+        "primitives": [n for n in tasks() if registry[n].primitive],
+    }
+    if selection is None:
+        return table
+    if isinstance(selection, str):
+        if selection in groups:
+            return groups[selection]
+        selection = [s.strip() for s in selection.split(",") if s.strip()]
+    unknown = [s for s in selection if s not in registry]
+    if unknown:
+        raise ValueError(f"unknown task(s) {unknown}; groups: {sorted(groups)}; tasks: {tasks()}")
+    return list(selection)

@@ -1,0 +1,124 @@
+"""Evaluation over tasks and seeds, in parallel worker processes, with per-task aggregates."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from lohovla.envs.registration import resolve_tasks
+from lohovla.envs.spec import split_seed
+from lohovla.envs.tasks.registry import get_task_class
+
+
+@dataclass
+class EvalResult:
+    per_task: dict[str, dict[str, Any]]
+    episodes: list[dict[str, Any]]
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"config": self.config, "per_task": self.per_task, "episodes": self.episodes}
+
+
+class _Runner:
+    """Holds one policy and one env per task; lives in the main process or in each worker."""
+
+    def __init__(self, policy: Any, policy_kwargs: dict, split: str, mode: str, env_kwargs: dict) -> None:
+        if isinstance(policy, str):
+            from lohovla.policy_loading import load_policy
+
+            policy = load_policy(policy, **policy_kwargs)
+        self.policy, self.split, self.mode, self.env_kwargs = policy, split, mode, env_kwargs
+        self.envs: dict[str, Any] = {}
+
+    def run(self, task: str, seed: int) -> dict[str, Any]:
+        from lohovla.envs.registration import make_env
+        from lohovla.rollout import run_episode
+
+        if task not in self.envs:
+            self.envs[task] = make_env(task, split=self.split, mode=self.mode, **self.env_kwargs)
+        ep = run_episode(self.policy, self.envs[task], seed)
+        return {
+            "task": task, "seed": seed, "score": ep.score, "success": ep.success, "steps": ep.steps,
+            "subtasks": ep.subtasks, "replans": ep.replans, "plan_correct": ep.plan_correct,
+            "decision_ms": ep.decision_ms, "errors": ep.errors,
+            "plan_ms": [t.get("plan_ms", 0.0) for t in ep.timings],
+            "action_ms": [t.get("action_ms", 0.0) for t in ep.timings],
+        }
+
+
+_WORKER: _Runner | None = None
+
+
+def _init_worker(*args: Any) -> None:
+    global _WORKER
+    _WORKER = _Runner(*args)
+    if "torch" in sys.modules:  # a learned policy: one core per worker process
+        sys.modules["torch"].set_num_threads(1)
+
+
+def _run_job(job: tuple[str, int]) -> dict[str, Any]:
+    assert _WORKER is not None
+    return _WORKER.run(*job)
+
+
+def _aggregate(task: str, eps: list[dict[str, Any]]) -> dict[str, Any]:
+    scores = np.array([e["score"] for e in eps])
+    decisions = np.concatenate([e["decision_ms"] for e in eps]) if eps else np.zeros(0)
+    plans = [p for e in eps for p in e["plan_ms"] if p > 0]  # steps that kept their sub-task plan 0 ms
+    correct = [c for e in eps for c in e["plan_correct"]]
+    return {
+        "task": task,
+        "letter": get_task_class(task).letter,
+        "seen": get_task_class(task).seen,
+        "episodes": len(eps),
+        "mean_score": float(scores.mean()) if len(eps) else 0.0,
+        "success_rate": float(100 * np.mean([e["success"] for e in eps])) if eps else 0.0,
+        "mean_steps": float(np.mean([e["steps"] for e in eps])) if eps else 0.0,
+        "planning_accuracy": float(100 * np.mean(correct)) if correct else None,
+        "plans_per_episode": float(np.mean([e["replans"] for e in eps])) if eps else 0.0,
+        "decision_ms_median": float(np.median(decisions)) if decisions.size else None,
+        "decision_ms_p95": float(np.percentile(decisions, 95)) if decisions.size else None,
+        "plan_ms_median": float(np.median(plans)) if plans else None,
+        "invalid_actions": int(sum(len(e["errors"]) for e in eps)),
+    }
+
+
+def evaluate(policy: Any, tasks: Any = None, split: str = "test", episodes: int = 200, workers: int = 1,
+             mode: str = "fast", first_index: int = 0, env_kwargs: dict | None = None,
+             policy_kwargs: dict | None = None, progress: bool = True) -> EvalResult:
+    """Run `episodes` seeds of `split` (from its first_index-th seed) for each task and aggregate.
+
+    `policy` is a Policy object or a spec for `load_policy` (cheaper to hand to worker processes).
+    """
+    if episodes < 1:
+        raise ValueError("episodes must be >= 1")
+    task_ids = resolve_tasks(tasks)
+    jobs = [(t, split_seed(split, first_index + i)) for t in task_ids for i in range(episodes)]
+    args = (policy, policy_kwargs or {}, split, mode, env_kwargs or {})
+    bar = tqdm(total=len(jobs), desc="eval", unit="ep", disable=not progress)
+    results: list[dict[str, Any]] = []
+    if workers <= 1:
+        runner = _Runner(*args)
+        for job in jobs:
+            results.append(runner.run(*job))
+            bar.update()
+    else:
+        ctx = mp.get_context("spawn")
+        with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=args) as pool:
+            for res in pool.map(_run_job, jobs, chunksize=1):
+                results.append(res)
+                bar.update()
+    bar.close()
+    per_task = {t: _aggregate(t, [r for r in results if r["task"] == t]) for t in task_ids}
+    name = policy if isinstance(policy, str) else getattr(policy, "name", type(policy).__name__)
+    config = {"policy": name, "split": split, "episodes": episodes, "mode": mode, "first_index": first_index,
+              "tasks": task_ids, "workers": workers}
+    return EvalResult(per_task=per_task, episodes=results, config=config)
+

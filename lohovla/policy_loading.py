@@ -1,0 +1,35 @@
+"""`load_policy`: policies by name or from a checkpoint directory (never from a hub)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+#: Checkpoints shipped inside the package (lohovla/checkpoints/<name>/).
+SHIPPED_DIR = Path(__file__).resolve().parent / "checkpoints"
+
+
+def shipped_checkpoint(name: str) -> Path | None:
+    path = SHIPPED_DIR / name
+    return path if (path / "config.json").exists() else None
+
+
+def load_policy(spec: str, **kwargs: Any):
+    """"oracle", the name of a shipped checkpoint (e.g. "lohovla-tiny"), or a checkpoint directory.
+
+    Keyword arguments go to the learned policy (e.g. decoder="d2f", replan="threshold", device="cpu").
+    """
+    if spec == "oracle":
+        from lohovla.policies.oracle import OraclePolicy
+
+        return OraclePolicy()
+    path = shipped_checkpoint(spec) or Path(spec)
+    if not (path / "config.json").exists():
+        known = sorted(p.name for p in SHIPPED_DIR.glob("*") if (p / "config.json").exists()) if SHIPPED_DIR.exists() else []
+        raise ValueError(
+            f"unknown policy {spec!r}: not 'oracle', not a shipped checkpoint {known}, "
+            f"and not a directory with a config.json"
+        )
+    from lohovla.policies.lohovla.loading import load_checkpoint_policy
+
+    return load_checkpoint_policy(path, **kwargs)
