@@ -12,7 +12,7 @@ from lohovla.envs.actions import InvalidAction, parse_action
 from lohovla.envs.cameras import camera_specs, capture, render, view_camera
 from lohovla.envs.heightmap import CameraFrame, fuse_heightmaps, heightmap_shape
 from lohovla.envs.primitive import FastPrimitive
-from lohovla.envs.spec import BOUNDS, PIXEL_SIZE, SPLITS, split_seed
+from lohovla.envs.spec import BOUNDS, PIXEL_SIZE, SPLIT_SEEDS, SPLITS, split_seed
 from lohovla.envs.tasks.registry import get_task_class
 
 MODES = ("fast", "arm")
@@ -31,7 +31,7 @@ class LoHoRavensEnv(gym.Env):
     """A LoHoRavens tabletop task: top-down RGB + height observations, one pick-and-place per step.
 
     reset(seed=s) builds the scene of seed s (a pure function of task, split and seed); seed=None takes
-    the split's next seed (test: 10001, 10003, ...). Rewards of an episode add up to its final progress;
+    the split's next seed after the last one (test: 10001, 10003, ...). Rewards of an episode add up to its final progress;
     score = 100 x total reward; success = total reward > 0.99. A bad action is refused with zero reward and
     info["error"] (or raises ValueError with strict=True); it still uses up one of the episode's steps.
     """
@@ -74,7 +74,7 @@ class LoHoRavensEnv(gym.Env):
         })
         self.action_space = gym.spaces.Dict({"pick": _pose_space(), "place": _pose_space()})
         self.task = None
-        self._next_index = 0
+        self._next_seed = split_seed(split, 0)
         self._frames: list[CameraFrame] = []
         self.frames: list[np.ndarray] = []  # video frames of the episode when record_frames
 
@@ -82,9 +82,9 @@ class LoHoRavensEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         if seed is None:
-            seed = split_seed(self.split, self._next_index)
-            self._next_index += 1
+            seed = self._next_seed
         self.seed_value = int(seed)
+        self._next_seed = self.seed_value + SPLIT_SEEDS[self.split][1]
         scene_rng = np.random.default_rng([self.seed_value, zlib.crc32(self.task_name.encode())])
         self._noise_rng = np.random.default_rng([self.seed_value, 1])
         self._drop_rng = np.random.default_rng([self.seed_value, 2])

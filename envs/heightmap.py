@@ -93,7 +93,7 @@ def heightmap_from_rgbd(
     out_color = np.zeros((rows * cols, 3), dtype=np.uint8)
     height[flat] = z[order]
     out_color[flat] = rgb[order]
-    height = np.clip(height, 0.0, bounds[2, 1] - bounds[2, 0])
+    height = np.clip(height, 0.0, bounds[2, 1] - bounds[2, 0]).astype(np.float32)
     return out_color.reshape(rows, cols, 3), height.reshape(rows, cols)
 
 
