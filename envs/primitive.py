@@ -18,6 +18,7 @@ from lohovla.envs.world import World
 APPROACH_HEIGHT = 0.32
 SPEED = 0.5  # m/s of the cup along its path; sets the time over which a held block may drop
 RAY_TOP = 1.0
+PARKED = [-2.0, 0.0, 1.0]  # where the video-only cup waits, outside every camera's view
 
 
 @dataclass
@@ -44,7 +45,26 @@ class FastPrimitive:
         self.drop_prob_per_s = drop_prob_per_s
 
     def attach(self) -> None:
-        """Called after every scene rebuild; the kinematic cup has nothing to load."""
+        """Called after every scene rebuild: a visual-only suction cup, parked out of every camera's view."""
+        client = self.world.client
+        vis = pb.createVisualShape(pb.GEOM_CYLINDER, radius=0.012, length=0.08, rgbaColor=[0.2, 0.2, 0.22, 1],
+                                   physicsClientId=client)
+        self.cup = pb.createMultiBody(0, -1, vis, basePosition=PARKED, physicsClientId=client)
+
+    def _show(self, frame_cb, cup_xyz, held: SceneObject | None = None, held_pose: Pose | None = None) -> None:
+        """Render one video frame with the cup (and the held block) at a waypoint, then put things back."""
+        if frame_cb is None:
+            return
+        client = self.world.client
+        pb.resetBasePositionAndOrientation(self.cup, [cup_xyz[0], cup_xyz[1], cup_xyz[2] + 0.04], [0, 0, 0, 1],
+                                           physicsClientId=client)
+        saved = self.world.pose(held) if held is not None else None
+        if held is not None and held_pose is not None:
+            self.world.set_pose(held, *held_pose)
+        frame_cb()
+        if held is not None and saved is not None:
+            self.world.set_pose(held, *saved)
+        pb.resetBasePositionAndOrientation(self.cup, PARKED, [0, 0, 0, 1], physicsClientId=client)
 
     def ray_down(self, x: float, y: float, top: float = RAY_TOP) -> tuple[int, float]:
         """First body under (x, y) seen from above, and the z where the ray meets it."""
@@ -61,8 +81,9 @@ class FastPrimitive:
         result.grasped, result.held = True, obj
         cup_at_pick = (np.array([pick[0][0], pick[0][1], contact_z]), np.asarray(pick[1], dtype=np.float64))
         grasp = compose(invert(cup_at_pick), world.pose(obj))  # block pose in the cup frame
-        if frame_cb:
-            frame_cb()
+        self._show(frame_cb, cup_at_pick[0])
+        lifted = (cup_at_pick[0] + [0, 0, 0.15], cup_at_pick[1])
+        self._show(frame_cb, lifted[0], obj, compose(lifted, grasp))
 
         travel = np.linalg.norm(np.asarray(place[0][:2]) - np.asarray(pick[0][:2])) + 2 * APPROACH_HEIGHT
         fraction = drop_fraction(rng, self.drop_prob_per_s, travel / SPEED)
@@ -78,10 +99,11 @@ class FastPrimitive:
         support = self._support_height(obj, held_high)
         bottom_offset = held_high[0][2] - support_bottom(obj, held_high)
         final = (np.array([held_high[0][0], held_high[0][1], support + bottom_offset + 0.001]), held_high[1])
+        above = (np.array([place[0][0], place[0][1], final[0][2] + obj.size / 2 + 0.15]), cup_high[1])
+        self._show(frame_cb, above[0], obj, compose(above, grasp))
         world.set_pose(obj, *final)
-        if frame_cb:
-            frame_cb()
         world.settle()
+        self._show(frame_cb, [place[0][0], place[0][1], final[0][2] + obj.size / 2 + 0.15])
         return result
 
     def _support_height(self, obj: SceneObject, pose: Pose) -> float:
