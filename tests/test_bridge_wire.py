@@ -1,0 +1,97 @@
+"""Wire format: arrays round-trip bit-exactly in raw frames; every malformed input is a WireError."""
+
+from __future__ import annotations
+
+import msgpack
+import numpy as np
+import pytest
+
+from lohovla.bridge.wire import DTYPES, Limits, WireError, decode, encode, to_plain
+
+
+def test_round_trip_every_dtype_and_nesting() -> None:
+    rng = np.random.default_rng(0)
+    arrays = {name: (rng.random((2, 3, 4)) * 100).astype(name) for name in DTYPES}
+    header = {"type": "act", "id": 3, "nested": {"list": [arrays["uint8"], {"deep": arrays["float64"]}]}, **arrays}
+    frames = encode(header)
+    assert len(frames) == 1 + len(DTYPES) + 2
+    out = decode([bytes(memoryview(f)) for f in frames])
+    for name in DTYPES:
+        assert out[name].dtype == np.dtype(name) and out[name].shape == (2, 3, 4)
+        np.testing.assert_array_equal(out[name], arrays[name])
+        assert out[name].flags.writeable
+    np.testing.assert_array_equal(out["nested"]["list"][1]["deep"], arrays["float64"])
+    assert out["type"] == "act" and out["id"] == 3
+
+
+def test_non_contiguous_big_endian_and_scalar_arrays() -> None:
+    base = np.arange(24, dtype=np.float32).reshape(4, 6)
+    big = np.arange(5, dtype=">i4")
+    out = decode(encode({"a": base[:, ::2], "b": big, "c": np.array(7.5), "d": np.float32(2.5)}))
+    np.testing.assert_array_equal(out["a"], base[:, ::2])
+    np.testing.assert_array_equal(out["b"], np.arange(5))
+    assert out["c"].shape == () and out["c"] == 7.5
+    assert out["d"] == 2.5 and isinstance(out["d"], float)
+
+
+def test_header_is_plain_msgpack_without_pickle() -> None:
+    frames = encode({"x": np.zeros((2, 2), np.uint8)})
+    header = msgpack.unpackb(frames[0])
+    assert header == {"x": {"$array": 0, "dtype": "uint8", "shape": [2, 2]}}
+    with pytest.raises(TypeError):
+        encode({"x": np.array([object()])})
+
+
+def _error(frames: list, limits: Limits | None = None) -> str:
+    with pytest.raises(WireError) as info:
+        decode(frames, limits or Limits())
+    return info.value.code
+
+
+def _header(value: object) -> bytes:
+    return msgpack.packb(value, use_bin_type=True)
+
+
+@pytest.mark.parametrize(
+    ("frames", "code"),
+    [
+        ([], "malformed"),
+        ([b"\xc1"], "malformed"),  # never-used msgpack byte
+        ([b"\x92\x01"], "malformed"),  # truncated array
+        ([_header([1, 2])], "malformed"),  # not a map
+        ([_header({1: 2})], "malformed"),  # non-string key
+        ([_header({"a": b"raw"})], "malformed"),  # bytes belong in frames
+        ([_header({"a": {"$array": 0, "dtype": "uint8", "shape": [4]}})], "bad_array"),  # frame missing
+        ([_header({"a": {"$array": 0, "dtype": "object", "shape": [1]}}), b"x"], "bad_array"),
+        ([_header({"a": {"$array": 0, "dtype": "uint8", "shape": [5]}}), b"1234"], "bad_array"),  # size mismatch
+        ([_header({"a": {"$array": 0, "dtype": "uint8", "shape": [-4]}}), b"1234"], "bad_array"),
+        ([_header({"a": {"$array": 0, "dtype": "uint8", "shape": [1 << 40, 1 << 40]}}), b"1"], "bad_array"),
+        ([_header({"a": {"$array": 0, "dtype": "uint8", "shape": "4"}}), b"1234"], "bad_array"),
+        ([_header({"a": {"$array": 0, "dtype": "uint8", "shape": [2.0]}}), b"12"], "bad_array"),
+        ([_header({"a": {"$array": 1, "dtype": "uint8", "shape": [1]}}), b"1"], "bad_array"),  # out of range
+        ([_header({"a": {"$array": 0, "dtype": "uint8", "shape": [1], "x": 1}}), b"1"], "bad_array"),
+        ([_header({"a": {"$array": 0, "dtype": "uint8", "shape": [1]}}), b"1", b"2"], "bad_array"),  # unused
+        ([_header({"a": [{"$array": 0, "dtype": "uint8", "shape": [1]}] * 2}), b"1"], "bad_array"),  # reused
+    ],
+)
+def test_malformed_messages_are_wire_errors(frames: list, code: str) -> None:
+    assert _error(frames) == code
+
+
+def test_limits() -> None:
+    small = Limits(max_message_bytes=1000, max_header_bytes=100, max_frames=2, max_depth=3, max_ndim=2)
+    assert _error([_header({"a": "x" * 200})], small) == "too_large"
+    assert _error([_header({}), b"1", b"2", b"3"], small) == "too_large"
+    assert _error([_header({}), b"x" * 2000], small) == "too_large"
+    assert _error([_header({"a": [[[[[1]]]]]})], small) == "malformed"
+    three = {"a": {"$array": 0, "dtype": "uint8", "shape": [1, 1, 1]}}
+    assert _error([_header(three), b"1"], small) == "bad_array"
+    deep = b"\x91" * 100_000 + b"\x00"  # 100k nested arrays: msgpack's own depth guard must hold
+    assert _error([deep]) == "malformed"
+
+
+def test_to_plain_makes_msgpack_able_data() -> None:
+    info = {"oracle": {"pick": (np.array([0.1, 0.2]), np.float64(1.5)), "ok": np.bool_(True)}, 3: None}
+    plain = to_plain(info)
+    assert plain == {"oracle": {"pick": [[0.1, 0.2], 1.5], "ok": True}, "3": None}
+    assert msgpack.unpackb(msgpack.packb(plain)) == plain
