@@ -1,0 +1,99 @@
+"""Safety layer and watchdog: unsafe commands never reach the robot; silence stops it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from lohovla.bridge.safety import SafeRobot, Workspace
+from lohovla.bridge.testing import FakeRobot
+from lohovla.bridge.watchdog import Watchdog
+
+Q = np.array([0.0, 0.0, 0.0, 1.0])
+GOOD = (np.array([0.5, 0.0, 0.02]), Q)
+
+
+@pytest.mark.parametrize(
+    ("pose", "reason"),
+    [
+        ((np.array([np.nan, 0.0, 0.02]), Q), "NaN or inf"),
+        ((np.array([0.5, np.inf, 0.02]), Q), "NaN or inf"),
+        ((np.array([0.5, 0.0, 0.02]), np.array([0.0, np.nan, 0.0, 1.0])), "NaN or inf"),
+        ((np.array([0.1, 0.0, 0.02]), Q), "x=0.1000 outside"),
+        ((np.array([0.5, 0.7, 0.02]), Q), "y=0.7000 outside"),
+        ((np.array([0.5, 0.0, -0.01]), Q), "below the table"),
+        ((np.array([0.5, 0.0, 0.5]), Q), "above the reachable"),
+        ((np.array([0.5, 0.0, 0.02]), np.zeros(4)), "quaternion norm"),
+        ((np.array([0.5, 0.0]), Q), "position needs 3"),
+        ((None, Q), "position needs 3"),
+        ("junk", "not a pose"),
+    ],
+)
+def test_workspace_refuses(pose: object, reason: str) -> None:
+    reasons = Workspace().check("pick", pose)
+    assert reasons and reason in " ".join(reasons) and reasons[0].startswith("pick: ")
+
+
+def test_workspace_accepts_the_edges_and_table_level() -> None:
+    ws = Workspace()
+    for xyz in ([0.25, -0.5, 0.0], [0.75, 0.5, ws.max_z], [0.5, 0.0, 0.1]):
+        assert ws.check("place", (np.array(xyz), np.array([0.0, 0.0, 0.3, 0.95]))) == []
+
+
+def test_unsafe_command_never_reaches_the_robot_and_is_reported() -> None:
+    robot = FakeRobot(done_after=10)
+    safe = SafeRobot(robot)
+    result = safe.execute((np.array([0.5, 0.0, -0.2]), Q), GOOD)
+    assert result.refused and not result.ok and robot.executed == []
+    assert "below the table" in result.reasons[0]
+    assert safe.refusals[0].step == 1 and safe.refusals[0].pick[:3] == [0.5, 0.0, -0.2]
+    result = safe.execute(GOOD, GOOD)
+    assert result.ok and len(robot.executed) == 1
+
+
+def test_what_was_checked_is_what_is_sent() -> None:
+    robot = FakeRobot(done_after=10)
+    xyz = np.array([0.5, 0.0, 0.02])
+    SafeRobot(robot).execute((xyz, Q), GOOD)
+    xyz[2] = -5.0  # the caller mutating its array afterwards cannot change the command
+    assert robot.executed[0][0][0][2] == 0.02
+
+
+def test_watchdog_fires_once_per_silence_only_while_armed() -> None:
+    fired = threading.Event()
+    calls: list[float] = []
+
+    def expire() -> None:
+        calls.append(time.monotonic())
+        fired.set()
+
+    with Watchdog(0.1, expire) as dog:
+        time.sleep(0.25)
+        assert calls == []  # not armed: silence is fine
+        start = time.monotonic()
+        dog.arm()
+        assert fired.wait(2.0)
+        assert 0.09 <= calls[0] - start < 1.0
+        time.sleep(0.25)
+        assert len(calls) == 1 and dog.tripped  # one stop per silence
+        dog.feed()
+        assert not dog.tripped
+        fired.clear()
+        assert fired.wait(2.0) and len(calls) == 2  # still armed: a new silence trips again
+        dog.feed()
+        dog.disarm()
+        time.sleep(0.25)
+        assert len(calls) == 2 and dog.trips == 2
+
+
+def test_watchdog_feeding_keeps_it_quiet() -> None:
+    calls: list[int] = []
+    with Watchdog(0.15, lambda: calls.append(1)) as dog:
+        dog.arm()
+        for _ in range(10):
+            time.sleep(0.03)
+            dog.feed()
+    assert calls == []
