@@ -214,7 +214,7 @@ def test_triton_kernel_compiles_for_cuda_without_a_gpu() -> None:
     sig = {n: ("*bf16" if n in "QKVO" else "*i64") for n in names[:6]}
     sig |= {n: "i32" for n in names[6:] if n not in const} | {"qk_scale": "fp32"} | dict.fromkeys(const, "constexpr")
     src = ASTSource(_block_causal_fwd, sig, constexprs={(names.index(c),): v for c, v in const.items()})
-    compiled = triton.compile(src, target=GPUTarget("cuda", 80, 32), options={"num_warps": 4})
+    compiled = triton.compile(src, target=GPUTarget("cuda", 80, 32), options={"num_warps": 4, "enable_fp_fusion": True})
     assert "cubin" in compiled.asm
 
 
