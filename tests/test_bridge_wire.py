@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgpack
 import numpy as np
 import pytest
+import zmq
 
 from lohovla.bridge.wire import DTYPES, Limits, WireError, decode, encode, to_plain
 
@@ -95,3 +96,17 @@ def test_to_plain_makes_msgpack_able_data() -> None:
     plain = to_plain(info)
     assert plain == {"oracle": {"pick": [[0.1, 0.2], 1.5], "ok": True}, "3": None}
     assert msgpack.unpackb(msgpack.packb(plain)) == plain
+
+
+def test_arrays_from_received_zmq_frames_are_zero_copy_and_writable() -> None:
+    height = np.arange(320 * 160, dtype=np.float32).reshape(320, 160)
+    with zmq.Context() as ctx, ctx.socket(zmq.PAIR) as a, ctx.socket(zmq.PAIR) as b:
+        a.bind("inproc://wire-test")
+        b.connect("inproc://wire-test")
+        a.send_multipart(encode({"height": height}), copy=False)
+        frames = b.recv_multipart(copy=False)
+    out = decode(frames)["height"]
+    np.testing.assert_array_equal(out, height)
+    assert out.flags.writeable and not out.flags.owndata  # a view on the received frame
+    out[0, 0] = -1.0
+    assert out[0, 0] == -1.0

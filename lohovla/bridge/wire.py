@@ -24,6 +24,10 @@ DTYPES = (
     "bool", "uint8", "int8", "uint16", "int16", "uint32", "int32", "uint64", "int64",
     "float16", "float32", "float64",
 )  # fmt: skip
+# Lookup tables: numpy's dtype.name is computed in Python and costs ~15 us, too much per message.
+_WIRE = {name: np.dtype(name).newbyteorder("<") for name in DTYPES}
+_NATIVE = {name: np.dtype(name) for name in DTYPES}
+_NAME = {np.dtype(name): name for name in DTYPES}
 
 
 class WireError(ValueError):
@@ -53,12 +57,15 @@ def encode(header: dict[str, Any]) -> list[Any]:
     def walk(value: Any) -> Any:
         if isinstance(value, np.ndarray):
             array = value if value.flags.c_contiguous else value.copy(order="C")
-            if array.dtype.name not in DTYPES:
+            name = _NAME.get(array.dtype)
+            if name is None and array.dtype.byteorder == ">":
+                name = _NAME.get(array.dtype.newbyteorder("="))
+            if name is None:
                 raise TypeError(f"dtype {array.dtype} cannot go on the wire")
-            if array.dtype.byteorder == ">":
-                array = array.astype(array.dtype.newbyteorder("<"))
+            if array.dtype != _WIRE[name]:
+                array = array.astype(_WIRE[name])
             buffers.append(array)
-            return {ARRAY_KEY: len(buffers) - 1, "dtype": array.dtype.name, "shape": list(array.shape)}
+            return {ARRAY_KEY: len(buffers) - 1, "dtype": name, "shape": list(array.shape)}
         if isinstance(value, dict):
             return {key: walk(item) for key, item in value.items()}
         if isinstance(value, (list, tuple)):
@@ -75,7 +82,7 @@ DEFAULT_LIMITS = Limits()
 
 
 def decode(frames: Sequence[Any], limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
-    """[header, buffers...] -> header dict with arrays restored (writable copies); WireError if bad."""
+    """[header, buffers...] -> header dict with arrays restored (writable); WireError if bad."""
     if not frames:
         raise WireError("malformed", "empty message")
     if len(frames) - 1 > limits.max_frames:
@@ -135,14 +142,15 @@ def _array(spec: dict[str, Any], frames: list[memoryview], used: set[int], limit
         raise WireError("bad_array", f"shape must be a list of at most {limits.max_ndim} sizes")
     if not all(type(n) is int and 0 <= n <= limits.max_message_bytes for n in shape):
         raise WireError("bad_array", f"shape {shape!r} holds a size that is not a small non-negative int")
-    kind = np.dtype(dtype).newbyteorder("<")
-    expected = math.prod(shape) * kind.itemsize
+    expected = math.prod(shape) * _WIRE[dtype].itemsize
     frame = frames[index]
     if frame.nbytes != expected:
         raise WireError("bad_array", f"frame {index} has {frame.nbytes} bytes; {dtype}{shape} needs {expected}")
     used.add(index)
-    array = np.frombuffer(frame, dtype=kind).reshape(shape)
-    return array.astype(kind.newbyteorder("="), copy=True)
+    array = np.frombuffer(frame, dtype=_WIRE[dtype]).reshape(shape)
+    if array.dtype != _NATIVE[dtype] or not array.flags.writeable:  # big-endian host, or bytes frames
+        array = array.astype(_NATIVE[dtype], copy=True)
+    return array  # a received zmq frame is writable: zero-copy, and the array keeps the frame alive
 
 
 def to_plain(value: Any, depth: int = 0, max_depth: int = 16) -> Any:
