@@ -15,7 +15,7 @@ from lohovla.bridge.client import PolicyClient
 from lohovla.bridge.runner import run_episode
 from lohovla.bridge.server import serving
 from lohovla.bridge.sim_robot import SimRobot
-from lohovla.bridge.testing import spawn_server
+from lohovla.bridge.testing import PeakPolicy, spawn_server
 
 CASES = [
     ("put-block-into-matching-bowl", 10001),
@@ -51,6 +51,21 @@ def test_oracle_through_the_bridge_equals_in_process(task: str, seed: int) -> No
     finally:
         robot.close()
     assert not episode.refusals and not episode.faults
+    assert_same(episode, reference)
+
+
+def test_an_image_driven_policy_sees_the_same_observation_through_the_bridge() -> None:
+    """PeakPolicy acts on the heightmap alone: equal actions mean the robot-side heightmap is the env's, bit for bit."""
+    task, seed = "put-block-into-matching-bowl", 10001
+    env = lohovla.make_env(task)
+    reference = lohovla.run_episode(PeakPolicy(), env, seed)
+    env.close()
+    robot = SimRobot(task)
+    try:
+        with serving(PeakPolicy()) as server, PolicyClient(server.endpoint, "sim") as client:
+            episode = run_episode(robot, client, robot.start(seed))
+    finally:
+        robot.close()
     assert_same(episode, reference)
 
 
