@@ -1,0 +1,119 @@
+"""A collection worker process: runs episodes it is sent and publishes each one as staging files.
+
+Each worker talks to the main process over its own Pipe (no shared queue lock that a killed worker
+could leave held). It dies with its parent (PR_SET_PDEATHSIG on Linux, plus a parent-pid check), so a
+kill -9 of `lohovla-collect` leaves no orphan writing files. An episode is published atomically as
+one staging file, after its video: its rows (Parquet, summary in the footer) if kept, else a JSON
+summary. Staging files are not fsync'ed: one lost to a power cut is detected on resume and redone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from lohovla.data.atomic import write_json_atomic
+from lohovla.data.episode import record_episode
+from lohovla.data.layout import Layout, seed_of
+from lohovla.data.shard_io import write_episodes
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What every worker needs to know (picklable, sent once at start)."""
+
+    root: str
+    split: str
+    source: str
+    env_kwargs: dict[str, Any]
+    min_reward: float
+    png_level: int
+    fresh_env: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    task: str
+    index: int
+    video: bool = False
+
+
+def make_source(source: str, task: str, split: str, env_kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    """(env, policy) for a task: the PyBullet sim with the oracle, or the synthetic stand-in for tests."""
+    if source == "sim":
+        import lohovla
+        from lohovla.envs import make_env
+
+        return make_env(task, split=split, **env_kwargs), lohovla.load_policy("oracle")
+    if source == "synthetic":
+        from lohovla.data import synthetic
+
+        return synthetic.make_env(task, split=split, **env_kwargs), synthetic.SyntheticOracle()
+    raise ValueError(f"unknown source {source!r}; expected 'sim' or 'synthetic'")
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(1)
+            time.sleep(0.5)
+
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def run_job(spec: WorkerSpec, job: Job, env: Any, policy: Any) -> dict[str, Any]:
+    """Record one episode and publish it to staging; returns its summary."""
+    layout = Layout(spec.root)
+    seed = seed_of(spec.split, job.index)
+    ep = record_episode(env, policy, job.task, spec.split, seed, spec.png_level, keep_frames=job.video)
+    kept = ep.kept(spec.min_reward)
+    summary = {**ep.summary(), "index": job.index, "kept": kept}
+    if job.video and ep.frames:
+        from lohovla.data.video import write_episode_video
+
+        write_episode_video(layout.video(spec.split, job.task, job.index), ep.frames, ep.goal)
+    if kept:
+        rows = layout.staged_rows(spec.split, job.task, job.index)
+        write_episodes(rows, [ep.to_table()], [summary], sync=False)
+    else:
+        write_json_atomic(layout.staged_result(spec.split, job.task, job.index), summary, sync=False)
+    return summary
+
+
+def worker_main(conn: Any, spec: WorkerSpec, parent_pid: int) -> None:
+    """Loop: receive a Job (None = stop), run it, send ("result", summary) back."""
+    _die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the main process
+    cache: tuple[str, Any, Any] | None = None
+    try:
+        while True:
+            job = conn.recv()
+            if job is None:
+                break
+            if cache is None or cache[0] != job.task or spec.fresh_env:
+                if cache is not None and hasattr(cache[1], "close"):
+                    cache[1].close()
+                cache = (job.task, *make_source(spec.source, job.task, spec.split, spec.env_kwargs))
+            conn.send(("result", run_job(spec, job, cache[1], cache[2])))
+    except (EOFError, BrokenPipeError, KeyboardInterrupt):
+        pass
+    except Exception:
+        conn.send(("fatal", traceback.format_exc()))
+    finally:
+        if cache is not None and hasattr(cache[1], "close"):
+            cache[1].close()
