@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -12,7 +14,7 @@ import zmq
 
 import lohovla
 from lohovla.bridge.client import PolicyClient
-from lohovla.bridge.runner import run_episode
+from lohovla.bridge.runner import RunnerConfig, run_episode
 from lohovla.bridge.server import serving
 from lohovla.bridge.sim_robot import SimRobot
 from lohovla.bridge.testing import PeakPolicy, spawn_server
@@ -66,6 +68,39 @@ def test_an_image_driven_policy_sees_the_same_observation_through_the_bridge() -
             episode = run_episode(robot, client, robot.start(seed))
     finally:
         robot.close()
+    assert_same(episode, reference)
+
+
+def test_oracle_episode_survives_kill_9_of_the_server(tmp_path) -> None:
+    """kill -9 mid-episode, restart: the episode continues and ends exactly as it does in-process."""
+    task, seed = "put-block-into-matching-bowl", 10003
+    reference = in_process("oracle", task, seed)
+    with zmq.Context() as ctx, ctx.socket(zmq.ROUTER) as probe:
+        endpoint = f"tcp://127.0.0.1:{probe.bind_to_random_port('tcp://127.0.0.1')}"
+    log = tmp_path / "serve.log"
+    servers = [spawn_server("oracle", endpoint, log)]
+    robot = SimRobot(task)
+    execute = robot.execute
+
+    def execute_then_kill(pick, place):
+        result = execute(pick, place)
+        if result.info["step"] == 2:
+            servers[0].send_signal(signal.SIGKILL)
+            servers[0].wait()
+            threading.Timer(1.5, lambda: servers.append(spawn_server("oracle", endpoint, log))).start()
+        return result
+
+    robot.execute = execute_then_kill
+    try:
+        with PolicyClient(endpoint, "sim", deadline_s=0.5) as client:
+            episode = run_episode(robot, client, robot.start(seed), config=RunnerConfig(watchdog_s=1.0))
+    finally:
+        robot.close()
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
+    kinds = [f.kind for f in episode.faults]
+    assert {"deadline", "watchdog_stop", "session_restored"} <= set(kinds) and robot.stops >= 1
     assert_same(episode, reference)
 
 
