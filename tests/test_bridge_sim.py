@@ -11,6 +11,7 @@ import threading
 import numpy as np
 import pytest
 import zmq
+from lohovla.policies.base import Action, Feedback, Step
 
 import lohovla
 from lohovla.bridge.client import PolicyClient
@@ -65,6 +66,40 @@ def test_an_image_driven_policy_sees_the_same_observation_through_the_bridge() -
     robot = SimRobot(task)
     try:
         with serving(PeakPolicy()) as server, PolicyClient(server.endpoint, "sim") as client:
+            episode = run_episode(robot, client, robot.start(seed))
+    finally:
+        robot.close()
+    assert_same(episode, reference)
+
+
+class Sampling(PeakPolicy):
+    """Like a learned policy: an RNG seeded at reset, and closed-loop state (re-plan after a reward or 3 steps)."""
+
+    def reset(self, goal: str) -> None:
+        super().reset(goal)
+        self.rng, self.plans, self.subtask = np.random.default_rng(7), 0, ""
+
+    def act(self, obs: dict, feedback: Feedback) -> Step:
+        step = super().act(obs, feedback)
+        replan = feedback.reward > 0 or feedback.step % 3 == 0
+        if replan:
+            self.plans += 1
+            self.subtask = f"plan {self.plans} after step {feedback.step}"
+        pick = (step.action.pick[0] + self.rng.normal(0, 0.002, 3) * [1, 1, 0], step.action.pick[1])
+        return Step(self.subtask, Action(pick, step.action.place), step.timings, replan)
+
+    def fork(self) -> Sampling:
+        return Sampling()
+
+
+def test_a_stateful_sampling_policy_through_the_bridge_equals_in_process() -> None:
+    task, seed = "put-block-into-matching-bowl", 10003
+    env = lohovla.make_env(task)
+    reference = lohovla.run_episode(Sampling(), env, seed)
+    env.close()
+    robot = SimRobot(task)
+    try:
+        with serving(Sampling()) as server, PolicyClient(server.endpoint, "sim") as client:
             episode = run_episode(robot, client, robot.start(seed))
     finally:
         robot.close()
