@@ -3,7 +3,8 @@
 `PeakPolicy` (server side; `lohovla-serve policy=peak`) picks the highest point of the heightmap and
 places it at a fixed spot, so a robot team can check its cameras, heightmap and motion end to end
 before any model exists. `FakeRobot` is a numpy-only robot with one synthetic top-down RGB-D camera
-looking at a table with one block; it records what it was told to do.
+looking at a table with one block; it records what it was told to do. `spawn_server` starts a real
+`lohovla-serve` process, for tests that kill it.
 """
 
 from __future__ import annotations
@@ -28,11 +29,10 @@ IDENTITY_QUAT = np.array([0.0, 0.0, 0.0, 1.0])
 
 @dataclass
 class PeakPolicy:
-    """Pick the highest heightmap cell, place at `place_xyz`; `delay_s` stands in for model time."""
+    """Pick the highest heightmap cell, place at `place_xyz`."""
 
     name: str = "peak"
     place_xyz: tuple[float, float, float] = (0.5, 0.25, 0.02)
-    delay_s: float = 0.0
     goal: str = ""
 
     def reset(self, goal: str) -> None:
@@ -40,8 +40,6 @@ class PeakPolicy:
 
     def act(self, obs: dict[str, Any], feedback: Feedback) -> Step:
         start = time.perf_counter()
-        if self.delay_s:
-            time.sleep(self.delay_s)
         height = obs["height"]
         row, col = np.unravel_index(int(np.argmax(height)), height.shape)
         x, y = pixel_to_world(row, col, BOUNDS, PIXEL_SIZE)
@@ -51,7 +49,7 @@ class PeakPolicy:
         return Step(subtask, Action(pick, place), {"plan_ms": (time.perf_counter() - start) * 1e3})
 
     def fork(self) -> PeakPolicy:
-        return PeakPolicy(self.name, self.place_xyz, self.delay_s)
+        return PeakPolicy(self.name, self.place_xyz)
 
 
 def top_down_frame(block_xy: tuple[float, float] | None, block_size: float = 0.04) -> CameraFrame:
