@@ -50,6 +50,7 @@ class CollectConfig:
     verify: bool = False  # read every page of every shard at the end
     fresh_env: bool = False  # a new env per episode (only if env reuse were not deterministic)
     max_crashes: int = 3  # a seed that kills this many workers stops the collection
+    start_method: str = "forkserver"  # or "spawn"
 
     def request(self) -> dict[str, Any]:
         """The identity of the dataset: a rerun must match it to resume."""
@@ -65,10 +66,19 @@ class CollectResult:
     attempts: int  # episodes run by this run (kept or not)
     seconds: float
     info: dict[str, Any]
+    #: seconds from the start: "first_result" (workers up and one episode done), "collected", "finalized"
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def demos_per_minute(self) -> float:
+        """End to end, worker start-up and finalisation included."""
         return 60.0 * self.new_episodes / max(self.seconds, 1e-9)
+
+    @property
+    def steady_demos_per_minute(self) -> float:
+        """Between the first and the last result: the rate a long collection runs at."""
+        span = self.timings.get("collected", 0.0) - self.timings.get("first_result", 0.0)
+        return 60.0 * (self.new_episodes - 1) / span if self.new_episodes > 1 and span > 0 else 0.0
 
 
 def write_block(layout: Layout, split: str, tp: TaskPlan, block: Block) -> Path:
@@ -106,9 +116,10 @@ def collect(cfg: CollectConfig) -> CollectResult:
         plan = CollectionPlan(dict(cfg.episodes), cfg.seeds_per_shard)
         scan(layout, cfg.split, plan)
         before, attempts = plan.n_kept, plan.n_attempted
-        _run(cfg, layout, plan)
+        timings = {k: t - start for k, t in _run(cfg, layout, plan).items()}
         info = finalize(layout, request, verify=cfg.verify)
         _remove_staging(layout)
+        timings["finalized"] = time.perf_counter() - start
         return CollectResult(
             root=layout.root,
             episodes=info["total_episodes"],
@@ -116,19 +127,22 @@ def collect(cfg: CollectConfig) -> CollectResult:
             attempts=plan.n_attempted - attempts,
             seconds=time.perf_counter() - start,
             info=info,
+            timings=timings,
         )
     finally:
         os.close(lock)
 
 
-def _run(cfg: CollectConfig, layout: Layout, plan: CollectionPlan) -> None:
+def _run(cfg: CollectConfig, layout: Layout, plan: CollectionPlan) -> dict[str, float]:
+    """Hand out seeds until every task is done; returns perf_counter() marks."""
     _compact(layout, cfg.split, plan)
+    marks: dict[str, float] = {}
     if plan.done:
-        return
+        return marks
     spec = WorkerSpec(
         str(layout.root), cfg.split, cfg.source, dict(cfg.env), cfg.min_reward, cfg.png_level, cfg.fresh_env
     )
-    pool = WorkerPool(spec, cfg.workers, cfg.prefetch)
+    pool = WorkerPool(spec, cfg.workers, cfg.prefetch, cfg.start_method)
     crashes: dict[tuple[str, int], int] = {}
     bar = tqdm(total=plan.total, initial=plan.n_kept, unit="demo", disable=not cfg.progress, smoothing=0.1)
     graceful = False
@@ -141,6 +155,7 @@ def _run(cfg: CollectConfig, layout: Layout, plan: CollectionPlan) -> None:
                 raise RuntimeError("collection stalled with nothing in flight (bug in the plan)")
             for event in pool.poll(timeout=1.0):
                 if event.kind == "result":
+                    marks.setdefault("first_result", time.perf_counter())
                     s = event.summary
                     plan.tasks[s["task"]].resolve(s["index"], s["kept"])
                     bar.update(int(s["kept"]))
@@ -152,10 +167,12 @@ def _run(cfg: CollectConfig, layout: Layout, plan: CollectionPlan) -> None:
                     plan.tasks[job.task].release(job.index)
             bar.set_postfix(attempts=plan.n_attempted, dropped=plan.n_attempted - plan.n_kept, refresh=False)
             _compact(layout, cfg.split, plan)
+        marks["collected"] = time.perf_counter()
         graceful = True
     finally:
         bar.close()
         pool.close(graceful=graceful)
+    return marks
 
 
 def _compact(layout: Layout, split: str, plan: CollectionPlan) -> None:

@@ -27,6 +27,7 @@ class Handle:
     proc: Any
     conn: Any
     inflight: deque[Job] = field(default_factory=deque)
+    ready: bool = False  # said hello: imports and start-up went fine
 
 
 @dataclass
@@ -36,12 +37,19 @@ class Event:
     jobs: list[Job] = field(default_factory=list)
 
 
-class WorkerPool:
-    """`n` worker processes started with the 'spawn' context (no forked PyBullet or torch state)."""
+#: Imported once by the forkserver, then shared by every worker forked from it (start-up in ~ms).
+PRELOAD = ["lohovla.data.worker", "lohovla.data.synthetic", "lohovla.envs.registration", "lohovla.policies.oracle"]
 
-    def __init__(self, spec: WorkerSpec, n: int, prefetch: int = 2, start_method: str = "spawn") -> None:
+
+class WorkerPool:
+    """`n` worker processes from a clean 'forkserver' (or 'spawn'): never a fork of the main process,
+    so no PyBullet client, torch thread pool or tqdm thread is ever copied into a worker."""
+
+    def __init__(self, spec: WorkerSpec, n: int, prefetch: int = 2, start_method: str = "forkserver") -> None:
         self.spec, self.prefetch = spec, max(1, prefetch)
         self.ctx = mp.get_context(start_method)
+        if start_method == "forkserver":
+            self.ctx.set_forkserver_preload(PRELOAD)
         self.handles = [self._start() for _ in range(max(1, n))]
 
     def _start(self) -> Handle:
@@ -72,6 +80,13 @@ class WorkerPool:
             if h.conn in ready or h.proc.sentinel in ready:
                 alive = self._drain(h, events)
                 if not alive or not h.proc.is_alive():
+                    if not h.ready:
+                        h.proc.join(1.0)
+                        raise WorkerError(
+                            f"a collection worker died during start-up (exit code {h.proc.exitcode}); "
+                            "see its error output above. (A script that calls collect() must guard it "
+                            "with `if __name__ == '__main__':`.)"
+                        )
                     events.append(Event("lost", jobs=list(h.inflight)))
                     self._stop(h)
                     self.handles[i] = self._start()
@@ -83,6 +98,9 @@ class WorkerPool:
                 kind, payload = h.conn.recv()
                 if kind == "fatal":
                     raise WorkerError(f"collection worker failed:\n{payload}")
+                if kind == "ready":
+                    h.ready = True
+                    continue
                 h.inflight.popleft()
                 events.append(Event("result", summary=payload))
         except (EOFError, ConnectionResetError, OSError):

@@ -60,18 +60,33 @@ def make_source(source: str, task: str, split: str, env_kwargs: dict[str, Any]) 
     raise ValueError(f"unknown source {source!r}; expected 'sim' or 'synthetic'")
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    if sys.platform.startswith("linux"):
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, killed but not yet reaped, counts as dead)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: fall back to signal 0
+        try:
+            os.kill(pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+
+
+def _die_with_main(main_pid: int) -> None:
+    """Exit as soon as the main process is gone, even mid-episode (it may have been kill -9'ed)."""
+    if sys.platform.startswith("linux"):  # our parent (main, or the forkserver that dies with it)
         with contextlib.suppress(OSError):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
     def watch() -> None:
-        while True:
-            if os.getppid() != parent_pid:
-                os._exit(1)
+        while _alive(main_pid):
             time.sleep(0.5)
+        os._exit(1)
 
-    if os.getppid() != parent_pid:
+    if not _alive(main_pid):
         os._exit(1)
     threading.Thread(target=watch, daemon=True).start()
 
@@ -95,10 +110,11 @@ def run_job(spec: WorkerSpec, job: Job, env: Any, policy: Any) -> dict[str, Any]
     return summary
 
 
-def worker_main(conn: Any, spec: WorkerSpec, parent_pid: int) -> None:
-    """Loop: receive a Job (None = stop), run it, send ("result", summary) back."""
-    _die_with_parent(parent_pid)
+def worker_main(conn: Any, spec: WorkerSpec, main_pid: int) -> None:
+    """Say ("ready", pid); then loop: receive a Job (None = stop), run it, send ("result", summary)."""
+    _die_with_main(main_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the main process
+    conn.send(("ready", os.getpid()))
     cache: tuple[str, Any, Any] | None = None
     try:
         while True:
