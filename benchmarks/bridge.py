@@ -53,6 +53,19 @@ def serve(endpoint_queue: mp.Queue, stop: mp.Event) -> None:
     server.close()
 
 
+def echo(endpoint_queue: mp.Queue, stop: mp.Event) -> None:
+    """Bare ZeroMQ, no bridge: a ROUTER that answers every message with a 2-byte reply (the transport floor)."""
+    import zmq
+
+    with zmq.Context() as ctx, ctx.socket(zmq.ROUTER) as sock:
+        port = sock.bind_to_random_port("tcp://127.0.0.1")
+        endpoint_queue.put(f"tcp://127.0.0.1:{port}")
+        while not stop.is_set():
+            if sock.poll(100):
+                frames = sock.recv_multipart(copy=False)
+                sock.send_multipart([frames[0], b"", b"ok"])
+
+
 def observation(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     color = rng.integers(0, 256, (*IMAGE_SHAPE, 3), dtype=np.uint8)
@@ -60,24 +73,43 @@ def observation(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return color, height
 
 
-def latency(endpoint: str, requests: int, warmup: int = 100) -> dict[str, dict[str, float]]:
-    """Round trips of one client; overhead = round trip - the server's policy_ms."""
+def latency(endpoint: str, floor_endpoint: str, requests: int, warmup: int = 100) -> dict[str, dict[str, float]]:
+    """Round trips of one client; overhead = round trip - the server's policy_ms.
+
+    Each act alternates with the same bytes sent to the bare ZeroMQ echo, so both see the same load on
+    the machine and the difference is what the bridge itself adds.
+    """
+    import zmq
+
     from lohovla.bridge.client import PolicyClient
+    from lohovla.bridge.wire import encode
 
     color, height = observation()
     feedback = {"step": 0, "reward": 0.0, "done": False, "info": {}}
-    rtt, overhead, server = [], [], []
-    with PolicyClient(endpoint, "bench") as client:
+    raw = encode({"type": "act", "id": 1, "observation": {"color": color, "height": height}, "feedback": feedback})
+    rtt, overhead, server, floor = [], [], [], []
+    with PolicyClient(endpoint, "bench") as client, zmq.Context() as ctx, ctx.socket(zmq.DEALER) as bare:
+        bare.connect(floor_endpoint)
         client.reset("benchmark")
         for i in range(warmup + requests):
             start = time.perf_counter()
             step = client.act(color, height, feedback)
             ms = (time.perf_counter() - start) * 1e3
+            start = time.perf_counter()
+            bare.send_multipart([b"", *raw], copy=False)
+            bare.recv_multipart()
+            bare_ms = (time.perf_counter() - start) * 1e3
             if i >= warmup:
                 rtt.append(ms)
                 overhead.append(ms - step.timings["policy_ms"])
                 server.append(step.timings["server_ms"] - step.timings["policy_ms"])
-    return {"round_trip": stats_ms(rtt), "overhead": stats_ms(overhead), "server_side": stats_ms(server)}
+                floor.append(bare_ms)
+    return {
+        "round_trip": stats_ms(rtt),
+        "overhead": stats_ms(overhead),
+        "server_side": stats_ms(server),
+        "zeromq_floor": stats_ms(floor),
+    }
 
 
 def hammer(endpoint: str, seconds: float, ready: mp.Barrier, out: mp.Queue) -> None:
@@ -128,16 +160,19 @@ def main() -> None:
 
     load_before = os.getloadavg()[0]  # other work on the machine inflates the tail: recorded with the figures
     ctx = mp.get_context("spawn")
-    endpoints, stop = ctx.Queue(), ctx.Event()
-    server = ctx.Process(target=serve, args=(endpoints, stop), daemon=True)
-    server.start()
-    endpoint = endpoints.get(timeout=60)
+    stop = ctx.Event()
+    queues = {target: ctx.Queue() for target in (serve, echo)}
+    servers = [ctx.Process(target=t, args=(q, stop), daemon=True) for t, q in queues.items()]
+    for server in servers:
+        server.start()
+    endpoint, floor_endpoint = (q.get(timeout=60) for q in queues.values())
     try:
-        single = latency(endpoint, args.requests)
+        single = latency(endpoint, floor_endpoint, args.requests)
         many = throughput(ctx, endpoint, args.clients, args.seconds)
     finally:
         stop.set()
-        server.join(timeout=5)
+        for server in servers:
+            server.join(timeout=5)
     size = int(np.prod(IMAGE_SHAPE)) * 4 + int(np.prod(IMAGE_SHAPE)) * 3
     print(f"bridge round trip on loopback: 320x160 RGB + height ({size} B), load average {load_before:.1f}")
     rows = [
@@ -146,6 +181,7 @@ def main() -> None:
             ("round trip", "round_trip"),
             ("bridge overhead", "overhead"),
             ("server side of it", "server_side"),
+            ("bare ZeroMQ, same bytes", "zeromq_floor"),
         ]
     ]
     print_table(rows, ["what", "median_ms", "p95_ms", "p99_ms", "n"])
