@@ -1,7 +1,7 @@
 """lohovla-robot: drive a robot (the simulator, or your hardware) with a policy served by lohovla-serve.
 
 lohovla-robot robot=sim task=put-block-into-matching-bowl server=tcp://127.0.0.1:5555 episodes=3
-lohovla-robot robot=my_lab.ur5:make_robot robot_kwargs.ip=10.0.0.2 goal="stack the blocks." server=...
+lohovla-robot robot=my_lab.ur5:make_robot +robot_kwargs.ip=10.0.0.2 goal="stack the blocks." server=...
 """
 
 from __future__ import annotations
