@@ -23,8 +23,8 @@ from lohovla.bridge.testing import PeakPolicy, spawn_server
 CASES = [
     ("put-block-into-matching-bowl", 10001),
     ("put-block-into-matching-bowl", 10003),
-    ("stack-smaller-over-bigger-with-same-color", 10001),
-    ("pick-and-place-primitive", 10005),
+    ("put-block-into-mismatching-zone", 10005),
+    ("put-hidden-blocks-in-two-layer-towers-into-matching-bowls", 10001),
 ]
 
 
