@@ -16,7 +16,6 @@ import os
 import statistics
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 from benchmarks.common import print_table, write_json

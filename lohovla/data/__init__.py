@@ -16,6 +16,7 @@ _EXPORTS = {
     "collect": "lohovla.data.collector",
     "StepDataset": "lohovla.data.step_dataset",
     "dataset_files": "lohovla.data.step_dataset",
+    "collate_steps": "lohovla.data.step_dataset",
     "load_hf_dataset": "lohovla.data.hf",
     "CorruptShardError": "lohovla.data.shard_io",
     "RequestMismatchError": "lohovla.data.resume",

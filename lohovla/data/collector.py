@@ -54,8 +54,10 @@ class CollectConfig:
 
     def request(self) -> dict[str, Any]:
         """The identity of the dataset: a rerun must match it to resume."""
-        keys = ("split", "episodes", "min_reward", "env", "source", "seeds_per_shard", "png_level")
-        return json.loads(json.dumps({k: asdict(self)[k] for k in keys}))
+        keys = ("split", "min_reward", "env", "source", "seeds_per_shard", "png_level")
+        request = {k: asdict(self)[k] for k in keys}
+        request["episodes"] = [[task, n] for task, n in self.episodes.items()]  # a list: order matters
+        return json.loads(json.dumps(request))
 
 
 @dataclass

@@ -66,7 +66,7 @@ def _image_shape(shards: list[Path]) -> list[int]:
 
 def finalize(layout: Layout, request: dict[str, Any], verify: bool = False) -> dict[str, Any]:
     """Write the three meta files; with verify, also read every page of every shard (checksums)."""
-    split, tasks = request["split"], list(request["episodes"])
+    split, tasks = request["split"], [task for task, _ in request["episodes"]]
     shards = layout.all_shards(split, tasks)
     if verify:
         for path in shards:

@@ -75,6 +75,7 @@ class StepDataset(Dataset):
     goal / subtask / task str, episode_index / step_index / length int64. `history=k` adds
     `prev_subtasks` (the k previous sub-tasks of the episode, "" before its start) and `prev_actions`
     float32 (k, 14) (zeros before the start), cheap because the episode is already in memory.
+    Batch with `collate_steps` (or torch's default_collate).
     """
 
     def __init__(
@@ -178,3 +179,16 @@ class StepDataset(Dataset):
             out["prev_subtasks"] = [""] * pad + subtasks
             out["prev_actions"] = torch.from_numpy(actions)
         return out
+
+
+def collate_steps(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Batch StepDataset items: tensors stacked (with numpy: no torch intra-op threads, which on a
+    busy 2-core machine made torch.stack 20x slower), strings and string lists as lists."""
+    out: dict[str, Any] = {}
+    for key, first in items[0].items():
+        values = [item[key] for item in items]
+        if isinstance(first, torch.Tensor):
+            out[key] = torch.from_numpy(np.stack([v.numpy() for v in values]))
+        else:
+            out[key] = values
+    return out

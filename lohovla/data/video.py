@@ -22,7 +22,7 @@ HOLD = 2  # frames per step
 
 
 def _height_rgb(height: np.ndarray) -> np.ndarray:
-    """Height as a dark-to-yellow ramp, 0 m black, 0.1 m and above bright."""
+    """Height as a black-green-yellow ramp: 0 m black, 0.1 m and above bright yellow."""
     h = np.clip(np.asarray(height, np.float32) / min(HEIGHT_RANGE, 0.1), 0.0, 1.0)
     return (np.stack([h, h**0.5, h**3 * 0.6], axis=-1) * 255).astype(np.uint8)
 
