@@ -1,0 +1,62 @@
+"""KV cache with block ids, and greedy autoregressive sub-task decoding (block size 1).
+
+`BlockCache` is the piece a D2F decoder reuses: it runs [cache | new tokens] under the block-causal rule of
+`lohovla.kernels` and either commits the new tokens' keys/values (a completed block) or crops them away again (an
+active block that is still being unmasked).
+"""
+
+from __future__ import annotations
+
+import torch
+from lohovla.kernels import block_ids_for_decoding
+from lohovla.policies.lohovla.backbone import Backbone
+
+
+class BlockCache:
+    """A transformers DynamicCache plus the block id of every cached position (batch 1 or B)."""
+
+    def __init__(self, backbone: Backbone, batch: int = 1, device: torch.device | str = "cpu") -> None:
+        from transformers import DynamicCache
+
+        self.backbone = backbone
+        self.cache = DynamicCache(config=backbone.lm.config)
+        self.block_ids = torch.zeros(batch, 0, dtype=torch.long, device=device)
+        self.length = 0
+
+    def run(self, embeds: torch.Tensor, block_ids: torch.Tensor, commit: bool = True) -> torch.Tensor:
+        """Hidden states (B, L, H) of `embeds` at the next L positions; they see the cache and each other by id."""
+        length = embeds.shape[1]
+        block_ids = block_ids.to(self.block_ids.device)
+        if block_ids.ndim == 1:
+            block_ids = block_ids[None].expand(embeds.shape[0], -1)
+        q_ids, k_ids = block_ids_for_decoding(self.block_ids, block_ids)
+        positions = torch.arange(self.length, self.length + length, device=embeds.device)
+        positions = positions[None].expand(embeds.shape[0], -1)
+        hidden = self.backbone(embeds, positions, q_ids, k_ids, cache=self.cache)
+        if commit:
+            self.block_ids, self.length = k_ids, self.length + length
+        else:
+            self.cache.crop(self.length)
+        return hidden
+
+
+def greedy_decode(
+    backbone: Backbone, cache: BlockCache, last_hidden: torch.Tensor, eos_id: int, max_tokens: int
+) -> list[int]:
+    """Greedy AR decoding after a prefilled prompt (batch 1): token k (1-based) is committed as block k.
+
+    `last_hidden` (1, H) is the prompt's last hidden state (it predicts the first sub-task token). Returns the
+    tokens without EOS; the cache then holds the prompt and those tokens (EOS not yet fed).
+    """
+    out: list[int] = []
+    hidden = last_hidden
+    for k in range(1, max_tokens + 1):
+        token = int(backbone.logits(hidden).argmax(-1)[0])
+        if token == eos_id:
+            break
+        out.append(token)
+        if k == max_tokens:
+            break
+        emb = backbone.embed(torch.tensor([[token]], device=hidden.device))
+        hidden = cache.run(emb, torch.tensor([k]))[:, -1]
+    return out

@@ -1,0 +1,157 @@
+"""LoHoVLAModel: conv vision encoder + causal-LM backbone + sub-task text head + score maps + flow action head.
+
+pi(action | obs, goal, subtask) * pi(subtask | obs, goal) in one network: the LM reads [image][goal][BOS] and
+writes the sub-task; a readout token after the sub-task summarises what to do for the action path. With
+`text.use_subtask=False` it is the vanilla-VLA baseline: [image][goal][BOS][readout], no sub-task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from lohovla.policies.lohovla.action_head import FlowHead, ScoreMap, flow_loss, map_loss
+from lohovla.policies.lohovla.backbone import Backbone
+from lohovla.policies.lohovla.config import ModelConfig
+from lohovla.policies.lohovla.sequence import build_layout
+from lohovla.policies.lohovla.tokenizer import TextCodec
+from lohovla.policies.lohovla.vision import ConvEncoder, PretrainedTokens, image_tensor, token_grid
+from torch import nn
+
+
+@dataclass
+class Batch:
+    """What one training step sees (half-res images; token ids already encoded)."""
+
+    color: torch.Tensor  # (B, 160, 80, 3) uint8
+    height: torch.Tensor  # (B, 160, 80) float32 metres
+    goals: list[list[int]]
+    subtasks: list[list[int] | None]  # None: no sub-task text (vanilla)
+    action: torch.Tensor  # (B, 8) model space
+    has_action: torch.Tensor  # (B,) bool
+    text_weight: torch.Tensor  # (B,) float: 0 drops the sample's text loss (e.g. stage 2 without text)
+
+
+class LoHoVLAModel(nn.Module):
+    def __init__(self, cfg: ModelConfig, codec: TextCodec, hf_config_dict: dict | None = None) -> None:
+        super().__init__()
+        self.cfg, self.codec = cfg, codec
+        self.encoder = ConvEncoder(cfg.vision)
+        self.backbone = Backbone(cfg.backbone, codec.vocab_size, hf_config_dict)
+        hidden = self.backbone.hidden_size
+        self.pretrained = PretrainedTokens(cfg.vision.path) if cfg.vision.kind == "pretrained" else None
+        token_dim = self.pretrained.token_dim if self.pretrained is not None else self.encoder.token_dim
+        rows, cols = token_grid(cfg.vision)
+        self.n_image = rows * cols if self.pretrained is None else None
+        self.img_proj = nn.Sequential(nn.Linear(token_dim, hidden), nn.GELU(), nn.Linear(hidden, hidden))
+        self.img_pos = nn.Parameter(torch.zeros(1, rows * cols, hidden)) if self.pretrained is None else None
+        self.readout = nn.Parameter(torch.randn(hidden) * 0.02)
+        self.pick_map = ScoreMap(cfg.vision.dense_channels, hidden)
+        self.place_map = ScoreMap(cfg.vision.dense_channels, hidden)
+        self.flow = FlowHead(cfg.action, hidden, cfg.vision.dense_channels)
+
+    @classmethod
+    def from_pretrained(cls, path: str, device: str = "cpu") -> LoHoVLAModel:
+        from lohovla.policies.lohovla.loading import load_model
+
+        return load_model(path, device)
+
+    def save_pretrained(self, path: str, extra: dict | None = None) -> None:
+        from lohovla.policies.lohovla.loading import save_checkpoint
+
+        save_checkpoint(self, path, extra)
+
+    # --- shared pieces -------------------------------------------------------------------------
+    def encode_image(self, color: torch.Tensor, height: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """(input image (B,6,H,W), dense map (B,C,H/2,W/2), image token embeddings (B,N,hidden))."""
+        img = image_tensor(color, height)
+        dense, tok = self.encoder(img)
+        if self.pretrained is not None:
+            return img, dense, self.img_proj(self.pretrained(img))
+        return img, dense, self.img_proj(tok) + self.img_pos
+
+    def text_embeds(self, ids: torch.Tensor, readout: torch.Tensor | None = None) -> torch.Tensor:
+        """Token embeddings; position `readout` (B,) of the text (if given) gets the learned readout vector."""
+        emb = self.backbone.embed(ids)
+        if readout is not None:
+            slot = torch.zeros(ids.shape, dtype=torch.bool, device=ids.device)
+            slot[torch.arange(ids.shape[0]), readout] = True
+            emb = torch.where(slot[..., None], self.readout.to(emb.dtype), emb)
+        return emb
+
+    def action_maps(self, dense: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.pick_map(dense, h), self.place_map(dense, h)
+
+    # --- training ------------------------------------------------------------------------------
+    def forward(self, batch: Batch, gen: torch.Generator) -> dict[str, torch.Tensor]:
+        """Training losses (forward is what DistributedDataParallel wraps)."""
+        return self.training_losses(batch, gen)
+
+    def training_losses(self, batch: Batch, gen: torch.Generator) -> dict[str, torch.Tensor]:
+        """Per-objective mean losses of one batch (every parameter takes part, as DDP needs)."""
+        cfg = self.cfg
+        img, dense, img_emb = self.encode_image(batch.color, batch.height)
+        n_img, b = img_emb.shape[1], img_emb.shape[0]
+        sizes = torch.tensor(cfg.text.block_sizes)
+        probs = torch.tensor(cfg.text.block_probs, dtype=torch.float)
+        drawn = sizes[torch.multinomial(probs, b, replacement=True, generator=gen)].tolist()
+        drawn = [1 if has_a else s for s, has_a in zip(drawn, self._force_ar(batch, gen))]
+        c = self.codec
+        lay = build_layout(
+            batch.goals,
+            batch.subtasks,
+            drawn,
+            n_img,
+            c.bos_id,
+            c.eos_id,
+            c.mask_id,
+            c.pad_id,
+            cfg.text.first_ratio,
+            gen,
+        )
+        dev = img_emb.device
+        text = self.text_embeds(lay.ids.to(dev), (lay.readout - n_img).to(dev))
+        hidden = self.backbone(torch.cat([img_emb, text], 1), lay.positions.to(dev), lay.block_ids.to(dev))
+        # text: CE on the gathered positions, weighted per token, mean over samples that have text
+        w_text = batch.text_weight.to(dev)[lay.rows.to(dev)] * lay.weights.to(dev)
+        logits = self.backbone.logits(hidden[lay.rows.to(dev), lay.cols.to(dev)])
+        ce = nn.functional.cross_entropy(logits.float(), lay.targets.to(dev), reduction="none")
+        n_text = max(1.0, float((lay.has_text & (batch.text_weight > 0)).sum()))
+        text_loss = (w_text * ce).sum() / n_text + 0.0 * logits.sum()
+        # action: score maps + flow on samples with an action and a clean sub-task
+        h = hidden[torch.arange(b, device=dev), lay.readout.to(dev)]
+        act = (batch.has_action & lay.clean).to(dev).float()
+        n_act = max(1.0, float(act.sum()))
+        pick_logits, place_logits = self.action_maps(dense, h)
+        target = batch.action.to(dev)
+        sig = cfg.action.map_sigma
+        map_l = map_loss(pick_logits, target[:, 0:2], sig) + map_loss(place_logits, target[:, 4:6], sig)
+        k = cfg.action.flow_samples
+        flow_l = (
+            flow_loss(
+                self.flow,
+                target.repeat(k, 1),
+                img.repeat(k, 1, 1, 1),
+                dense.repeat(k, 1, 1, 1),
+                h.repeat(k, 1),
+                cfg.action.start_sigma,
+                gen,
+            )
+            .reshape(k, b)
+            .mean(0)
+        )
+        return {
+            "text": text_loss,
+            "map": (map_l * act).sum() / n_act,
+            "flow": (flow_l * act).sum() / n_act,
+            "n_action": torch.tensor(float(act.sum())),
+        }
+
+    @staticmethod
+    def _force_ar(batch: Batch, gen: torch.Generator) -> list[bool]:
+        """Samples with an action are fed their sub-task clean half of the time (AR), else D2F-masked.
+
+        The action loss needs a clean sub-task; the other half of them still trains D2F text.
+        """
+        coin = torch.rand(len(batch.goals), generator=gen) < 0.5
+        return [bool(a and c) for a, c in zip(batch.has_action.tolist(), coin.tolist())]

@@ -1,0 +1,145 @@
+"""LoHoVLAPolicy: the `Policy` protocol around a LoHoVLAModel, with Algorithm 1 deciding when to plan.
+
+Per decision: encode the image, prefill [image][goal][BOS] into a KV cache, decode a sub-task (only when the
+re-planning rule says so; otherwise reuse the cached one), read the readout state after the sub-task, take the
+score maps' modes and refine them with the flow head. Step.replanned is True exactly on planning steps, so the
+evaluation's planning accuracy counts only those.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import torch
+from lohovla.policies.base import Action, Feedback, Step
+from lohovla.policies.lohovla.action_codec import decode_action
+from lohovla.policies.lohovla.action_head import flow_sample, map_mode
+from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
+from lohovla.policies.lohovla.model import LoHoVLAModel
+from lohovla.policies.lohovla.vision import downsample
+
+from lohovla.closed_loop import ReplanRule
+
+DECODERS = ("ar", "d2f")
+
+
+class LoHoVLAPolicy:
+    def __init__(
+        self,
+        model: LoHoVLAModel,
+        decoder: str = "ar",
+        replan: str = "threshold",
+        k: int = 2,
+        flow_steps: int | None = None,
+        seed: int = 0,
+        threads: int | None = None,
+        device: str = "cpu",
+        name: str | None = None,
+    ) -> None:
+        if decoder not in DECODERS:
+            raise ValueError(f"unknown decoder {decoder!r}; expected one of {DECODERS}")
+        if decoder == "d2f":
+            raise NotImplementedError("the D2F decoder is not built yet; use decoder='ar'")
+        if threads:
+            torch.set_num_threads(int(threads))
+        self.model = model.eval().to(device)
+        self.device, self.decoder, self.seed = torch.device(device), decoder, seed
+        self.flow_steps = flow_steps or model.cfg.action.flow_steps
+        self.rule = ReplanRule(replan, k)
+        self.name = name or model.cfg.name
+        self.goal, self.goal_ids, self.subtask, self.subtask_ids = "", [], "", []
+        self.gen = torch.Generator().manual_seed(seed)
+
+    @property
+    def hierarchical(self) -> bool:
+        return self.model.cfg.text.use_subtask
+
+    def reset(self, goal: str) -> None:
+        self.goal, self.goal_ids = goal, self.model.codec.encode(goal)[: self.model.cfg.text.max_goal_tokens]
+        self.subtask, self.subtask_ids = "", []
+        self.rule.reset()
+        self.gen.manual_seed(self.seed)
+
+    def fork(self) -> LoHoVLAPolicy:
+        return LoHoVLAPolicy(
+            self.model,
+            self.decoder,
+            self.rule.strategy,
+            self.rule.k,
+            self.flow_steps,
+            self.seed,
+            None,
+            str(self.device),
+            self.name,
+        )
+
+    # --- the two halves of a decision ------------------------------------------------------------
+    def _prefill(self, obs: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor, BlockCache, torch.Tensor]:
+        color, height = downsample(np.asarray(obs["color"]), np.asarray(obs["height"]))
+        m = self.model
+        img, dense, img_emb = m.encode_image(
+            torch.from_numpy(color)[None].to(self.device), torch.from_numpy(height)[None].to(self.device)
+        )
+        ids = torch.tensor([[*self.goal_ids, m.codec.bos_id]], device=self.device)
+        prompt = torch.cat([img_emb, m.text_embeds(ids)], 1)
+        cache = BlockCache(m.backbone, device=self.device)
+        hidden = cache.run(prompt, torch.zeros(prompt.shape[1], dtype=torch.long))
+        return img, dense, cache, hidden[:, -1]
+
+    def _plan(self, cache: BlockCache, last: torch.Tensor) -> list[int]:
+        m = self.model
+        return greedy_decode(m.backbone, cache, last, m.codec.eos_id, m.cfg.text.max_subtask_tokens)
+
+    def _readout(self, cache: BlockCache, tokens: list[int], fed: int) -> torch.Tensor:
+        """Readout state after the sub-task; the first `fed` tokens are already in the cache."""
+        m = self.model
+        if not self.hierarchical:
+            ids, blocks = torch.zeros(1, 1, dtype=torch.long), [1]
+            readout = 0
+        else:
+            rest = [*tokens[fed:], m.codec.eos_id, m.codec.pad_id]
+            ids = torch.tensor([rest])
+            blocks = list(range(fed + 1, len(tokens) + 3))
+            readout = len(rest) - 1
+        emb = m.text_embeds(ids.to(self.device), torch.tensor([readout], device=self.device))
+        return cache.run(emb, torch.tensor(blocks))[:, -1]
+
+    def _action(self, img: torch.Tensor, dense: torch.Tensor, h: torch.Tensor, height: np.ndarray) -> Action:
+        m = self.model
+        pick_logits, place_logits = m.action_maps(dense, h)
+        start = torch.stack([map_mode(pick_logits), map_mode(place_logits)], 1)
+        v = flow_sample(m.flow, start, img, dense, h, self.flow_steps, m.cfg.action.start_sigma, self.gen)
+        return decode_action(v[0].cpu().numpy(), np.asarray(height))
+
+    # --- Policy protocol ---------------------------------------------------------------------------
+    def act(self, obs: dict[str, Any], feedback: Feedback) -> Step:
+        plan = self.hierarchical and self.rule.should_plan(feedback.step, feedback.reward)
+        with torch.inference_mode():
+            t0 = time.perf_counter()
+            img, dense, cache, last = self._prefill(obs)
+            t1 = time.perf_counter()
+            prompt_len = cache.length
+            if plan:
+                self.subtask_ids = self._plan(cache, last)
+                self.subtask = self.model.codec.decode(self.subtask_ids)
+            fed = cache.length - prompt_len  # decoded tokens already in the cache
+            t2 = time.perf_counter()
+            h = self._readout(cache, self.subtask_ids, fed)
+            action = self._action(img, dense, h, obs["height"])
+            t3 = time.perf_counter()
+        prefill = (t1 - t0) * 1000
+        timings = {
+            "plan_ms": prefill + (t2 - t1) * 1000 if plan else 0.0,
+            "action_ms": (t3 - t2) * 1000 + (0.0 if plan else prefill),
+            "prefill_ms": prefill,
+        }
+        subtask = self.subtask if self.hierarchical else ""
+        return Step(subtask=subtask, action=action, timings=timings, replanned=plan)
+
+    def plan(self, obs: dict[str, Any]) -> str:
+        """Decode a sub-task for `obs` under the current goal (no state change)."""
+        with torch.inference_mode():
+            _, _, cache, last = self._prefill(obs)
+            return self.model.codec.decode(self._plan(cache, last))
