@@ -10,7 +10,8 @@ max_steps = 2 n_colors + 3.
 Oracle: all bigger blocks first, each to its zone's centre with the zone's yaw (fully inside), farthest
 from its zone first; then the small blocks onto their bigger blocks, farthest first. Closed loop: a block
 not fully inside its zone is moved again; whatever covers a block to be moved, covers a bigger block that
-is to receive its small one, or lies on a zone centre that a bigger block needs is set aside first.
+is to receive its small one, or lies on a zone centre that a bigger block needs is set aside first;
+steps that need no set-aside go before those that do.
 """
 
 from __future__ import annotations
@@ -36,8 +37,7 @@ class StackSmallerOverBiggerWithSameColorInSameColorZone(Task):
         self.zones = [world.add_zone(c, layout.sample(ZONE_SIZE / np.sqrt(2) + 0.005), rng.uniform(0, np.pi / 2),
                                      ZONE_SIZE) for c in colors]
         self.big = [world.add_block(c, BIG_BLOCK, layout.sample(0.045), rng.uniform(0, np.pi),
-                               label=f"bigger {c} block")
-                    for c in colors]
+                                    label=f"bigger {c} block") for c in colors]
         self.small = [world.add_block(c, SMALL_BLOCK, layout.sample(0.032), rng.uniform(0, np.pi),
                                       label=f"smaller {c} block") for c in colors]
         self.goal = ("stack all the smaller blocks over the bigger blocks of the same color "
