@@ -2,35 +2,48 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
 
+from lohovla.training import sources
 from lohovla.training.samples import CAPTION_TASK, SampleStore
 from lohovla.training.settings import DataSettings
 
 
 def prepare_store(data: DataSettings, progress: bool = True) -> SampleStore:
-    """Demonstration steps + scene captions; read from `data.cache` when it exists, written there otherwise."""
-    from lohovla.training import sources
+    """Demonstration steps + scene captions of every root (and/or oracle rollouts).
 
-    if data.cache and Path(data.cache).exists():
-        return SampleStore.load(data.cache)
-    parts = []
-    if data.roots:
-        steps, starts = sources.from_lohoset(data.roots, data.tasks, data.max_per_task, progress)
-        parts.append(steps)
-        if data.captions_per_task > 0:
-            parts.append(sources.captions_for(sources.caption_starts(starts, data.captions_per_task), progress))
+    With `data.cache` (a directory) each root is prepared once into its own .npz, keyed by the settings that
+    change its content, so adding a dataset later prepares only the new one.
+    """
+    parts = [_root_store(root, data, progress) for root in data.roots]
     if data.oracle_tasks and data.oracle_episodes > 0:
         parts.append(
             sources.from_oracle(data.oracle_tasks, "train", data.oracle_episodes, captions=data.captions_per_task > 0)
         )
     if not parts:
         raise ValueError("no training data: set data.roots (LoHoSet datasets) or data.oracle_tasks")
-    store = SampleStore.concat(parts)
+    return SampleStore.concat(parts)
+
+
+def _root_store(root: str, data: DataSettings, progress: bool) -> SampleStore:
+    key = json.dumps([str(Path(root).resolve()), data.tasks, data.max_per_task, data.captions_per_task])
+    path = None
     if data.cache:
-        store.save(data.cache)
+        digest = hashlib.sha1(key.encode()).hexdigest()[:10]
+        path = Path(data.cache) / f"{Path(root).name}-{digest}.npz"
+        if path.exists():
+            return SampleStore.load(path)
+    steps, starts = sources.from_lohoset([root], data.tasks, data.max_per_task, progress)
+    parts = [steps]
+    if data.captions_per_task > 0:
+        parts.append(sources.captions_for(sources.caption_starts(starts, data.captions_per_task), progress))
+    store = SampleStore.concat(parts)
+    if path is not None:
+        store.save(path)
     return store
 
 

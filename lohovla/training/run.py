@@ -22,7 +22,6 @@ def split_config(cfg: dict[str, Any]):
 def run_training(cfg: dict[str, Any]) -> Path:
     """Train; returns <out>/final (a checkpoint directory `lohovla.load_policy` accepts)."""
     from lohovla.training.prepare import prepare_store, split_holdout
-    from lohovla.training.samples import SampleStore
     from lohovla.training.trainer import Trainer
 
     model_cfg, settings = split_config(cfg)
@@ -33,8 +32,7 @@ def run_training(cfg: dict[str, Any]) -> Path:
         store = prepare_store(settings.data, settings.progress)  # builds the cache once
     D.barrier(info)
     if not info.main:
-        cache = settings.data.cache
-        store = SampleStore.load(cache) if cache and Path(cache).exists() else prepare_store(settings.data, False)
+        store = prepare_store(settings.data, False)  # reads the caches rank 0 just wrote
     train, held = split_holdout(store, settings.data.holdout_episodes, settings.seed)
     trainer = Trainer(settings, model_cfg, train, held, info)
     if info.main:

@@ -25,7 +25,7 @@ class ScoreMap(nn.Module):
         self.film = nn.Linear(hidden_size, 2 * channels)
         nn.init.zeros_(self.film.weight)
         nn.init.zeros_(self.film.bias)
-        self.head = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(), nn.Conv2d(channels, 1, 1))
+        self.head = nn.Sequential(nn.Conv2d(channels, channels, 1), nn.ReLU(), nn.Conv2d(channels, 1, 1))
 
     def forward(self, dense: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         gamma, beta = self.film(h)[:, :, None, None].chunk(2, dim=1)

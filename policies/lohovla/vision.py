@@ -76,9 +76,7 @@ class ConvEncoder(nn.Module):
             raise ValueError("token_stride must be 8 or 16")
         self.down16 = _down(w2, w3) if cfg.token_stride == 16 else None
         self.tokens8 = nn.Conv2d(w2, w3, 1) if cfg.token_stride == 8 else None
-        self.up4 = nn.Sequential(
-            nn.Conv2d(w2 + w1, cfg.dense_channels, 3, padding=1), _norm(cfg.dense_channels), nn.ReLU()
-        )
+        self.up4 = nn.Sequential(nn.Conv2d(w2 + w1, cfg.dense_channels, 1), _norm(cfg.dense_channels), nn.ReLU())
         self.token_dim = w3
 
     def forward(self, img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

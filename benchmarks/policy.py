@@ -1,0 +1,115 @@
+"""Latency per decision of a learned policy on this machine: plan + action, and action only (sub-task kept).
+
+    python benchmarks/policy.py                                   # lohovla-tiny and vanilla-tiny, 2 threads
+    python benchmarks/policy.py --policy runs/x/final --threads 1 --decisions 60
+
+Observations are real simulator scenes (test split; the oracle moves the scene on between decisions), so the
+sub-tasks decoded have their real length. "plan + action" is a decision on which Algorithm 1 re-plans (image
+encoding, prompt prefill, AR decoding with the KV cache, readout, score maps, 10 flow steps); "action only"
+keeps the cached sub-task. The target is < 150 ms per decision with AR decoding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+TASKS = ("put-block-into-matching-bowl", "stack-smaller-over-bigger-with-same-color", "pick-and-place-primitive")
+
+
+def scenes(n: int) -> list[dict]:
+    """n observations from test-split episodes, advanced by the oracle."""
+    from lohovla.policies.base import Action
+
+    import lohovla
+
+    out, seed_index = [], 0
+    while len(out) < n:
+        for task in TASKS:
+            env = lohovla.make_env(task, split="test")
+            obs, info = env.reset(seed=10001 + 2 * seed_index)
+            while len(out) < n and info.get("oracle"):
+                out.append(obs)
+                o = info["oracle"]
+                obs, _, term, trunc, info = env.step(Action.from_env(o).to_env())
+                if term or trunc:
+                    break
+            env.close()
+        seed_index += 1
+    return out[:n]
+
+
+def time_policy(spec: str, observations: list[dict], threads: int) -> list[dict]:
+    import torch
+    from lohovla.policies.base import Feedback
+
+    import lohovla
+
+    policy = lohovla.load_policy(spec, threads=threads)
+    torch.set_num_threads(threads)
+    rows = []
+    modes = [("plan + action", True)] if getattr(policy, "hierarchical", False) else []
+    for mode, plan in [*modes, ("action only", False)]:
+        ms, tokens = [], []
+        for i, obs in enumerate([observations[0], *observations]):  # the first call warms up
+            policy.reset(obs["goal"])
+            policy.act(obs, Feedback(step=0))  # plans (hierarchical) and caches a sub-task
+            t0 = time.perf_counter()
+            step = policy.act(obs, Feedback(step=0) if plan else Feedback(step=1, reward=0.0))
+            if i:
+                ms.append((time.perf_counter() - t0) * 1000)
+                tokens.append(len(policy.model.codec.encode(step.subtask)) if step.subtask else 0)
+        a = np.asarray(ms)
+        rows.append(
+            {
+                "policy": spec,
+                "mode": mode,
+                "threads": threads,
+                "median_ms": float(np.median(a)),
+                "p95_ms": float(np.percentile(a, 95)),
+                "n": len(ms),
+                "subtask_tokens": float(np.mean(tokens)),
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--policy", action="append", help="policy spec (repeatable); default lohovla-tiny, vanilla-tiny")
+    ap.add_argument("--threads", type=int, action="append", help="torch threads (repeatable); default 2")
+    ap.add_argument("--decisions", type=int, default=40)
+    ap.add_argument("--out", default="benchmarks/results/policy.json")
+    args = ap.parse_args()
+    obs = scenes(args.decisions)
+    rows = []
+    for spec in args.policy or ["lohovla-tiny", "vanilla-tiny"]:
+        for threads in args.threads or [2]:
+            rows += time_policy(spec, obs, threads)
+    cols = ["policy", "mode", "threads", "median_ms", "p95_ms", "n", "subtask_tokens"]
+    print(" | ".join(cols))
+    for r in rows:
+        print(" | ".join(f"{r[c]:.1f}" if isinstance(r[c], float) else str(r[c]) for c in cols))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    payload = {
+        "machine": {
+            "cpu": platform.processor() or platform.machine(),
+            "cores": os.cpu_count(),
+            "load_average_1min": load,
+        },
+        "target_ms": 150,
+        "rows": rows,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(payload, indent=1))
+    print(f"wrote {args.out} (1-min load average {load})")
+
+
+if __name__ == "__main__":
+    main()
