@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import pybullet as pb
 from lohovla.envs.geometry import angle_diff, footprint_points, inside_rect, inside_square
 from lohovla.envs.layout import MARGIN, area_rect
 from lohovla.envs.objects import BOWL_FLOOR, SceneObject
@@ -128,8 +129,17 @@ def square_gap(a: tuple, b: tuple) -> float:
     return float(gap)
 
 
+def cube_yaw(quat) -> float:
+    """Yaw of a cube's footprint whichever face is down (yaw_of is undefined for a cube tipped by 90 deg)."""
+    rot = np.array(pb.getMatrixFromQuaternion(list(quat))).reshape(3, 3)
+    up = int(np.argmax(np.abs(rot[2])))  # the body axis closest to vertical
+    side = rot[:, (up + 1) % 3]
+    return float(np.arctan2(side[1], side[0]))
+
+
 def square_of(world: World, block: SceneObject) -> tuple:
-    return world.position(block)[:2], world.yaw(block), block.size
+    pos, quat = world.pose(block)
+    return pos[:2], cube_yaw(quat), block.size
 
 
 def covers(world: World, upper: SceneObject, lower: SceneObject) -> bool:
