@@ -1,0 +1,77 @@
+"""A (seen, primitive): pick up the {c} block and place it on the {c} {block/bowl/zone}.
+
+Scene: 2-3 small blocks, 2-3 bowls and 1-2 zones (10 cm), colours from all 11. Colours are distinct within
+each kind, so "the red block" or "the blue bowl" names one object (a block and a bowl may share a colour).
+One block is picked; the target kind (block, bowl or zone) is drawn uniformly, then one object of that
+kind (another block when the kind is block).
+
+Goal text always says "on the ..." (the LoHoRavens template); the sub-task uses the proper preposition:
+"pick up the red block and place it in the blue bowl." / "... in the green zone." / "... on the cyan block.".
+
+Success (our choice per target kind): block - the pose metric (centred on the target block within 1 cm, 1.5 cm
+in height, 15 deg in yaw); bowl - resting on the bowl's floor within 5 cm of its centre (as in B); zone - the
+zone metric (share of the block's 2 cm footprint grid inside the zone, so partial credit). max_steps = 3.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from lohovla.envs.objects import BOWL_FLOOR
+from lohovla.envs.rewards import in_bowl, on_top, zone_fraction
+from lohovla.envs.spec import BOWL_DIAMETER, PRIMITIVE_ZONE_SIZE, SMALL_BLOCK
+from lohovla.envs.tasks._placement import HALF_DIAG, clear_step, reachable
+from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.registry import register
+
+KINDS = ("block", "bowl", "zone")
+
+
+@register
+class PickAndPlacePrimitive(Task):
+    name = "pick-and-place-primitive"
+    letter = "A"
+    seen = True
+    primitive = True
+
+    def build(self, world, layout, rng) -> None:
+        palette = list(self.palette())
+        n_blocks, n_bowls, n_zones = int(rng.integers(2, 4)), int(rng.integers(2, 4)), int(rng.integers(1, 3))
+        zone_colors = [str(c) for c in rng.choice(palette, n_zones, replace=False)]
+        bowl_colors = [str(c) for c in rng.choice(palette, n_bowls, replace=False)]
+        block_colors = [str(c) for c in rng.choice(palette, n_blocks, replace=False)]
+        zones = [world.add_zone(c, layout.sample(PRIMITIVE_ZONE_SIZE * HALF_DIAG + 0.005), rng.uniform(0, np.pi),
+                                PRIMITIVE_ZONE_SIZE) for c in zone_colors]
+        bowls = [world.add_bowl(c, layout.sample(BOWL_DIAMETER / 2 + 0.01), BOWL_DIAMETER) for c in bowl_colors]
+        blocks = [world.add_block(c, SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi)) for c in block_colors]
+        self.held = blocks[int(rng.integers(len(blocks)))]
+        kind = KINDS[int(rng.integers(len(KINDS)))]
+        choices = {"block": [b for b in blocks if b is not self.held], "bowl": bowls, "zone": zones}[kind]
+        self.target = choices[int(rng.integers(len(choices)))]
+        self.goal = f"pick up the {self.held.color} block and place it on the {self.target.color} {self.target.kind}."
+        self.subtask = self.sentence(self.held, self.target)
+        self.max_steps = 3
+
+    def progress(self, world) -> float:
+        if self.target.kind == "block":
+            return float(on_top(world, self.held, self.target))
+        if self.target.kind == "bowl":
+            return float(in_bowl(world, self.held, self.target))
+        return zone_fraction(world, self.held, self.target)
+
+    def oracle(self, world) -> OracleStep | None:
+        if self.progress(world) >= 1.0 or not (reachable(world, self.held) and reachable(world, self.target)):
+            return None
+        step = clear_step(world, self.held)
+        if step is None and self.target.kind == "block":
+            step = clear_step(world, self.target, ignore=[self.held])
+        if step is not None:
+            return step
+        t, yaw = world.position(self.target), None
+        if self.target.kind == "block":
+            z, yaw = world.top_z(self.target), world.yaw(self.target)
+        elif self.target.kind == "bowl":
+            z = t[2] + BOWL_FLOOR
+        else:
+            z, yaw = 0.0, world.yaw(self.target)
+        place = self.place_pose(world, self.held, t[:2], z, yaw)
+        return OracleStep(self.subtask, self.pick_pose(world, self.held), place)
