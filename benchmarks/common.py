@@ -23,8 +23,12 @@ def machine() -> dict[str, Any]:
 
 def stats_ms(samples: list[float]) -> dict[str, float]:
     a = np.asarray(samples, dtype=np.float64)
-    return {"median_ms": float(np.median(a)), "p95_ms": float(np.percentile(a, 95)),
-            "p99_ms": float(np.percentile(a, 99)), "n": int(a.size)}
+    return {
+        "median_ms": float(np.median(a)),
+        "p95_ms": float(np.percentile(a, 95)),
+        "p99_ms": float(np.percentile(a, 99)),
+        "n": int(a.size),
+    }
 
 
 def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:

@@ -28,14 +28,33 @@ def main() -> None:
     rows, runs = [], {}
     for mode in args.modes:
         t0 = time.perf_counter()
-        result = evaluate("oracle", tasks=args.tasks, split=args.split, episodes=args.episodes, workers=args.workers,
-                          mode=mode, first_index=args.first_index)
-        runs[mode] = {"seconds": time.perf_counter() - t0, "per_task": result.per_task,
-                      "failures": [{"task": e["task"], "seed": e["seed"], "score": e["score"]}
-                                   for e in result.episodes if not e["success"]]}
+        result = evaluate(
+            "oracle",
+            tasks=args.tasks,
+            split=args.split,
+            episodes=args.episodes,
+            workers=args.workers,
+            mode=mode,
+            first_index=args.first_index,
+        )
+        runs[mode] = {
+            "seconds": time.perf_counter() - t0,
+            "per_task": result.per_task,
+            "failures": [
+                {"task": e["task"], "seed": e["seed"], "score": e["score"]} for e in result.episodes if not e["success"]
+            ],
+        }
         for task, r in result.per_task.items():
-            rows.append({"mode": mode, "task": task, "success %": r["success_rate"], "score": r["mean_score"],
-                         "steps": r["mean_steps"], "n": r["episodes"]})
+            rows.append(
+                {
+                    "mode": mode,
+                    "task": task,
+                    "success %": r["success_rate"],
+                    "score": r["mean_score"],
+                    "steps": r["mean_steps"],
+                    "n": r["episodes"],
+                }
+            )
     print_table(rows, ["mode", "task", "success %", "score", "steps", "n"])
     worst = min(r["success %"] for r in rows)
     print(f"lowest success rate: {worst:.1f}% (target >= 98%)")

@@ -34,8 +34,14 @@ def measure(task: str, mode: str, episodes: int) -> dict:
             steps.append((time.perf_counter() - t0) * 1000)
             done = term or trunc
     env.close()
-    return {"task": task, "mode": mode, "episodes": episodes, "reset": stats_ms(resets),
-            "observation": stats_ms(observations), "step_with_observation": stats_ms(steps)}
+    return {
+        "task": task,
+        "mode": mode,
+        "episodes": episodes,
+        "reset": stats_ms(resets),
+        "observation": stats_ms(observations),
+        "step_with_observation": stats_ms(steps),
+    }
 
 
 def main() -> None:
@@ -45,13 +51,25 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["fast", "arm"])
     parser.add_argument("--out", default="benchmarks/results/sim.json")
     args = parser.parse_args()
-    results = [measure(args.task, mode, args.episodes if mode == "fast" else max(3, args.episodes // 4))
-               for mode in args.modes]
-    rows = [{"mode": r["mode"], "what": what, "median ms": r[what]["median_ms"], "p95 ms": r[what]["p95_ms"],
-             "n": r[what]["n"]} for r in results for what in ("reset", "observation", "step_with_observation")]
+    results = [
+        measure(args.task, mode, args.episodes if mode == "fast" else max(3, args.episodes // 4)) for mode in args.modes
+    ]
+    rows = [
+        {
+            "mode": r["mode"],
+            "what": what,
+            "median ms": r[what]["median_ms"],
+            "p95 ms": r[what]["p95_ms"],
+            "n": r[what]["n"],
+        }
+        for r in results
+        for what in ("reset", "observation", "step_with_observation")
+    ]
     print_table(rows, ["mode", "what", "median ms", "p95 ms", "n"])
-    write_json({"benchmark": "sim", "results": results,
-                "targets": {"fast_step_median_ms": 100, "arm_step_median_ms": 1000}}, args.out)
+    write_json(
+        {"benchmark": "sim", "results": results, "targets": {"fast_step_median_ms": 100, "arm_step_median_ms": 1000}},
+        args.out,
+    )
 
 
 if __name__ == "__main__":

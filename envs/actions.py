@@ -36,8 +36,11 @@ def parse_pose(value: Any, what: str, bounds: np.ndarray = BOUNDS) -> Pose:
     norm = np.linalg.norm(quat)
     if norm < 1e-6:
         raise InvalidAction(f"{what} quaternion has zero norm")
-    outside = [f"{'xyz'[i]}={pos[i]:.3f} not in [{bounds[i, 0]}, {bounds[i, 1]}]"
-               for i in range(3) if not bounds[i, 0] <= pos[i] <= bounds[i, 1]]
+    outside = [
+        f"{'xyz'[i]}={pos[i]:.3f} not in [{bounds[i, 0]}, {bounds[i, 1]}]"
+        for i in range(3)
+        if not bounds[i, 0] <= pos[i] <= bounds[i, 1]
+    ]
     if outside:
         raise InvalidAction(f"{what} outside the workspace: {', '.join(outside)}")
     return pos, quat / norm

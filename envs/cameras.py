@@ -51,8 +51,14 @@ def top_camera(pixel_size: float, bounds: np.ndarray, altitude: float = 10.0) ->
     width = int(round((bounds[1, 1] - bounds[1, 0]) / pixel_size))  # image columns follow +y
     height = int(round((bounds[0, 1] - bounds[0, 0]) / pixel_size))  # image rows follow +x
     return CameraSpec(
-        eye=(cx, cy, altitude), target=(cx, cy, 0.0), up=(-1.0, 0.0, 0.0), width=width, height=height,
-        focal=altitude / pixel_size, near=altitude - 0.5, far=altitude + 0.05,
+        eye=(cx, cy, altitude),
+        target=(cx, cy, 0.0),
+        up=(-1.0, 0.0, 0.0),
+        width=width,
+        height=height,
+        focal=altitude / pixel_size,
+        near=altitude - 0.5,
+        far=altitude + 0.05,
     )
 
 
@@ -84,8 +90,15 @@ def render(client: int, spec: CameraSpec) -> tuple[np.ndarray, np.ndarray]:
     fovy = np.degrees(2 * np.arctan(spec.height / 2 / spec.focal))
     proj = pb.computeProjectionMatrixFOV(fovy, spec.width / spec.height, spec.near, spec.far, physicsClientId=client)
     _, _, rgba, buf, _ = pb.getCameraImage(
-        spec.width, spec.height, view, proj, shadow=0, lightDirection=[0.3, 0.2, 1.0],
-        renderer=pb.ER_TINY_RENDERER, flags=pb.ER_NO_SEGMENTATION_MASK, physicsClientId=client,
+        spec.width,
+        spec.height,
+        view,
+        proj,
+        shadow=0,
+        lightDirection=[0.3, 0.2, 1.0],
+        renderer=pb.ER_TINY_RENDERER,
+        flags=pb.ER_NO_SEGMENTATION_MASK,
+        physicsClientId=client,
     )
     rgba = np.asarray(rgba, dtype=np.uint8).reshape(spec.height, spec.width, 4)
     buf = np.asarray(buf, dtype=np.float64).reshape(spec.height, spec.width)
@@ -93,8 +106,13 @@ def render(client: int, spec: CameraSpec) -> tuple[np.ndarray, np.ndarray]:
     return rgba[..., :3].copy(), depth.astype(np.float32)
 
 
-def capture(client: int, specs: list[CameraSpec], rng: np.random.Generator | None = None,
-            color_sigma: float = 0.0, depth_sigma: float = 0.0) -> list[CameraFrame]:
+def capture(
+    client: int,
+    specs: list[CameraSpec],
+    rng: np.random.Generator | None = None,
+    color_sigma: float = 0.0,
+    depth_sigma: float = 0.0,
+) -> list[CameraFrame]:
     """Render every camera; with an rng, add the optional colour / depth noise."""
     frames = []
     for spec in specs:

@@ -22,8 +22,10 @@ GOAL_CHARSET = string.ascii_letters + string.digits + " .,'-"
 
 def _pose_space() -> gym.spaces.Tuple:
     return gym.spaces.Tuple(
-        (gym.spaces.Box(BOUNDS[:, 0].astype(np.float32), BOUNDS[:, 1].astype(np.float32), dtype=np.float32),
-         gym.spaces.Box(-1.0, 1.0, (4,), dtype=np.float32))
+        (
+            gym.spaces.Box(BOUNDS[:, 0].astype(np.float32), BOUNDS[:, 1].astype(np.float32), dtype=np.float32),
+            gym.spaces.Box(-1.0, 1.0, (4,), dtype=np.float32),
+        )
     )
 
 
@@ -38,10 +40,21 @@ class LoHoRavensEnv(gym.Env):
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 2}
 
-    def __init__(self, task: str, split: str = "test", mode: str = "fast", cameras: str = "top",
-                 pixel_size: float = PIXEL_SIZE, obs_noise: bool = False, color_noise: float = 3.0,
-                 depth_noise: float = 0.003, drop_prob_per_s: float = 0.0, strict: bool = False,
-                 render_mode: str | None = None, record_frames: bool = False) -> None:
+    def __init__(
+        self,
+        task: str,
+        split: str = "test",
+        mode: str = "fast",
+        cameras: str = "top",
+        pixel_size: float = PIXEL_SIZE,
+        obs_noise: bool = False,
+        color_noise: float = 3.0,
+        depth_noise: float = 0.003,
+        drop_prob_per_s: float = 0.0,
+        strict: bool = False,
+        render_mode: str | None = None,
+        record_frames: bool = False,
+    ) -> None:
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
         if mode not in MODES:
@@ -67,11 +80,15 @@ class LoHoRavensEnv(gym.Env):
             self.primitive = ArmPrimitive(self.world, drop_prob_per_s)
 
         rows, cols = heightmap_shape(self.bounds, self.pixel_size)
-        self.observation_space = gym.spaces.Dict({
-            "color": gym.spaces.Box(0, 255, (rows, cols, 3), dtype=np.uint8),
-            "height": gym.spaces.Box(0.0, float(self.bounds[2, 1] - self.bounds[2, 0]), (rows, cols), dtype=np.float32),
-            "goal": gym.spaces.Text(max_length=256, min_length=0, charset=GOAL_CHARSET),
-        })
+        self.observation_space = gym.spaces.Dict(
+            {
+                "color": gym.spaces.Box(0, 255, (rows, cols, 3), dtype=np.uint8),
+                "height": gym.spaces.Box(
+                    0.0, float(self.bounds[2, 1] - self.bounds[2, 0]), (rows, cols), dtype=np.float32
+                ),
+                "goal": gym.spaces.Text(max_length=256, min_length=0, charset=GOAL_CHARSET),
+            }
+        )
         self.action_space = gym.spaces.Dict({"pick": _pose_space(), "place": _pose_space()})
         self.task = None
         self._next_seed = split_seed(split, 0)
@@ -153,8 +170,11 @@ class LoHoRavensEnv(gym.Env):
     def _observe(self) -> dict[str, Any]:
         noisy = self.obs_noise
         self._frames = capture(
-            self.world.client, self.camera_set, self._noise_rng if noisy else None,
-            self.color_noise if noisy else 0.0, self.depth_noise if noisy else 0.0,
+            self.world.client,
+            self.camera_set,
+            self._noise_rng if noisy else None,
+            self.color_noise if noisy else 0.0,
+            self.depth_noise if noisy else 0.0,
         )
         color, height = fuse_heightmaps(self._frames, self.bounds, self.pixel_size)
         return {"color": color, "height": height, "goal": self.task.goal}
@@ -173,7 +193,9 @@ class LoHoRavensEnv(gym.Env):
             "success": bool(self.total_reward > SUCCESS_THRESHOLD),
             "error": error,
             "grasped": False,
-            "oracle": None if oracle is None else {
+            "oracle": None
+            if oracle is None
+            else {
                 "subtask": oracle.subtask,
                 "pick": (oracle.pick[0].tolist(), oracle.pick[1].tolist()),
                 "place": (oracle.place[0].tolist(), oracle.place[1].tolist()),
@@ -187,6 +209,14 @@ class LoHoRavensEnv(gym.Env):
         states = []
         for obj in self.world.objects:
             pos = self.world.position(obj)
-            states.append({"label": obj.label, "kind": obj.kind, "color": obj.color, "size": obj.size,
-                           "position": [round(float(v), 5) for v in pos], "yaw": round(self.world.yaw(obj), 5)})
+            states.append(
+                {
+                    "label": obj.label,
+                    "kind": obj.kind,
+                    "color": obj.color,
+                    "size": obj.size,
+                    "position": [round(float(v), 5) for v in pos],
+                    "yaw": round(self.world.yaw(obj), 5),
+                }
+            )
         return states

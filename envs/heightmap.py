@@ -97,7 +97,9 @@ def heightmap_from_rgbd(
     return out_color.reshape(rows, cols, 3), height.reshape(rows, cols)
 
 
-def fuse_heightmaps(frames: Sequence[CameraFrame], bounds: np.ndarray, pixel_size: float) -> tuple[np.ndarray, np.ndarray]:
+def fuse_heightmaps(
+    frames: Sequence[CameraFrame], bounds: np.ndarray, pixel_size: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Fuse several cameras: per cell, the highest observed point and its colour."""
     if not frames:
         raise ValueError("need at least one camera frame")

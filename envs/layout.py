@@ -44,8 +44,13 @@ class Layout:
     def reserve(self, xy, radius: float) -> None:
         self.taken.append((np.asarray(xy, dtype=np.float64), radius))
 
-    def sample(self, radius: float, rect: tuple[float, float, float, float] | None = None,
-               exclude: list[tuple[float, float, float, float]] | None = None, tries: int = 2000) -> np.ndarray:
+    def sample(
+        self,
+        radius: float,
+        rect: tuple[float, float, float, float] | None = None,
+        exclude: list[tuple[float, float, float, float]] | None = None,
+        tries: int = 2000,
+    ) -> np.ndarray:
         """A free xy for a disc of `radius` inside rect (default: the workspace less MARGIN)."""
         x0, x1, y0, y1 = rect or (BOUNDS[0, 0], BOUNDS[0, 1], BOUNDS[1, 0], BOUNDS[1, 1])
         lo = np.array([max(x0 + radius, BOUNDS[0, 0] + MARGIN), max(y0 + radius, BOUNDS[1, 0] + MARGIN)])

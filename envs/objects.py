@@ -62,7 +62,12 @@ def make_block(client: int, color: str, size: float, position, yaw: float, label
         physicsClientId=client,
     )
     pb.changeDynamics(
-        body, -1, lateralFriction=0.8, spinningFriction=0.001, rollingFriction=0.0001, restitution=0.0,
+        body,
+        -1,
+        lateralFriction=0.8,
+        spinningFriction=0.001,
+        rollingFriction=0.0001,
+        restitution=0.0,
         physicsClientId=client,
     )
     return SceneObject(body, "block", color, size, label)
@@ -87,14 +92,16 @@ def make_bowl(client: int, color: str, position, diameter: float) -> SceneObject
         halfExtents=[[0, 0, 0]] + halves[1:],
         physicsClientId=client,
     )
-    col = pb.createCollisionShapeArray(
-        collisionFramePositions=offsets, collisionFrameOrientations=quats, **kwargs
-    )
+    col = pb.createCollisionShapeArray(collisionFramePositions=offsets, collisionFrameOrientations=quats, **kwargs)
     rgba = _rgba(color)
     # meshScales/fileNames must be given even for primitives, or PyBullet crashes.
     vis = pb.createVisualShapeArray(
-        rgbaColors=[rgba] * len(shapes), visualFramePositions=offsets, visualFrameOrientations=quats,
-        meshScales=[[1, 1, 1]] * len(shapes), fileNames=[""] * len(shapes), **kwargs,
+        rgbaColors=[rgba] * len(shapes),
+        visualFramePositions=offsets,
+        visualFrameOrientations=quats,
+        meshScales=[[1, 1, 1]] * len(shapes),
+        fileNames=[""] * len(shapes),
+        **kwargs,
     )
     body = pb.createMultiBody(0, col, vis, basePosition=list(position), physicsClientId=client)
     pb.changeVisualShape(body, -1, rgbaColor=rgba, physicsClientId=client)
@@ -105,7 +112,9 @@ def make_bowl(client: int, color: str, position, diameter: float) -> SceneObject
 def make_zone(client: int, color: str, position, yaw: float, size: float) -> SceneObject:
     """A coloured square on the table, visual only: objects rest on the table through it."""
     vis = pb.createVisualShape(
-        pb.GEOM_BOX, halfExtents=[size / 2, size / 2, ZONE_THICKNESS / 2], rgbaColor=_rgba(color),
+        pb.GEOM_BOX,
+        halfExtents=[size / 2, size / 2, ZONE_THICKNESS / 2],
+        rgbaColor=_rgba(color),
         physicsClientId=client,
     )
     pos = [position[0], position[1], ZONE_THICKNESS / 2]

@@ -47,8 +47,9 @@ class FastPrimitive:
     def attach(self) -> None:
         """Called after every scene rebuild: a visual-only suction cup, parked out of every camera's view."""
         client = self.world.client
-        vis = pb.createVisualShape(pb.GEOM_CYLINDER, radius=0.012, length=0.08, rgbaColor=[0.2, 0.2, 0.22, 1],
-                                   physicsClientId=client)
+        vis = pb.createVisualShape(
+            pb.GEOM_CYLINDER, radius=0.012, length=0.08, rgbaColor=[0.2, 0.2, 0.22, 1], physicsClientId=client
+        )
         self.cup = pb.createMultiBody(0, -1, vis, basePosition=PARKED, physicsClientId=client)
 
     def _show(self, frame_cb, cup_xyz, held: SceneObject | None = None, held_pose: Pose | None = None) -> None:
@@ -56,8 +57,9 @@ class FastPrimitive:
         if frame_cb is None:
             return
         client = self.world.client
-        pb.resetBasePositionAndOrientation(self.cup, [cup_xyz[0], cup_xyz[1], cup_xyz[2] + 0.04], [0, 0, 0, 1],
-                                           physicsClientId=client)
+        pb.resetBasePositionAndOrientation(
+            self.cup, [cup_xyz[0], cup_xyz[1], cup_xyz[2] + 0.04], [0, 0, 0, 1], physicsClientId=client
+        )
         saved = self.world.pose(held) if held is not None else None
         if held is not None and held_pose is not None:
             self.world.set_pose(held, *held_pose)

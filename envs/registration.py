@@ -19,7 +19,9 @@ def register_all() -> None:
     for name in all_tasks():
         if env_id(name) not in gym.registry:
             gym.register(
-                id=env_id(name), entry_point="lohovla.envs.env:LoHoRavensEnv", kwargs={"task": name},
+                id=env_id(name),
+                entry_point="lohovla.envs.env:LoHoRavensEnv",
+                kwargs={"task": name},
                 disable_env_checker=True,
             )
 

@@ -71,8 +71,12 @@ def max_matching(allowed: Sequence[Sequence[bool]]) -> int:
     return sum(augment(i, [False] * n_targets) for i in range(len(allowed)))
 
 
-def towers(world: World, blocks: Sequence[SceneObject], base_ok: Callable[[SceneObject], bool] | None = None,
-           pos_eps: float = POS_EPS) -> list[list[SceneObject]]:
+def towers(
+    world: World,
+    blocks: Sequence[SceneObject],
+    base_ok: Callable[[SceneObject], bool] | None = None,
+    pos_eps: float = POS_EPS,
+) -> list[list[SceneObject]]:
     """Stacks made of `blocks`, bottom first, each standing on a base that satisfies base_ok.
 
     A block belongs to a stack when it rests on the one below it (pose metric); a base must rest on the

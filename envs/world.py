@@ -21,7 +21,9 @@ class World:
     def reset(self) -> None:
         pb.resetSimulation(physicsClientId=self.client)
         pb.setPhysicsEngineParameter(
-            fixedTimeStep=TIME_STEP, numSolverIterations=50, deterministicOverlappingPairs=1,
+            fixedTimeStep=TIME_STEP,
+            numSolverIterations=50,
+            deterministicOverlappingPairs=1,
             physicsClientId=self.client,
         )
         pb.setGravity(0, 0, -9.81, physicsClientId=self.client)
@@ -34,7 +36,9 @@ class World:
             self.client = -1
 
     # --- building -----------------------------------------------------------------------------
-    def add_block(self, color: str, size: float, xy, yaw: float, z: float | None = None, label: str = "") -> SceneObject:
+    def add_block(
+        self, color: str, size: float, xy, yaw: float, z: float | None = None, label: str = ""
+    ) -> SceneObject:
         pos = [xy[0], xy[1], size / 2 if z is None else z]
         obj = make_block(self.client, color, size, pos, yaw, label)
         self.objects.append(obj)

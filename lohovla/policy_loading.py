@@ -15,7 +15,7 @@ def shipped_checkpoint(name: str) -> Path | None:
 
 
 def load_policy(spec: str, **kwargs: Any):
-    """"oracle", the name of a shipped checkpoint (e.g. "lohovla-tiny"), or a checkpoint directory.
+    """ "oracle", the name of a shipped checkpoint (e.g. "lohovla-tiny"), or a checkpoint directory.
 
     Keyword arguments go to the learned policy (e.g. decoder="d2f", replan="threshold", device="cpu").
     """
@@ -25,7 +25,11 @@ def load_policy(spec: str, **kwargs: Any):
         return OraclePolicy()
     path = shipped_checkpoint(spec) or Path(spec)
     if not (path / "config.json").exists():
-        known = sorted(p.name for p in SHIPPED_DIR.glob("*") if (p / "config.json").exists()) if SHIPPED_DIR.exists() else []
+        known = (
+            sorted(p.name for p in SHIPPED_DIR.glob("*") if (p / "config.json").exists())
+            if SHIPPED_DIR.exists()
+            else []
+        )
         raise ValueError(
             f"unknown policy {spec!r}: not 'oracle', not a shipped checkpoint {known}, "
             f"and not a directory with a config.json"

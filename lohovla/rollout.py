@@ -29,8 +29,14 @@ class EpisodeResult:
     frames: list[np.ndarray] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        return {"task": self.task, "seed": self.seed, "score": self.score, "success": self.success,
-                "steps": self.steps, "subtasks": self.subtasks}
+        return {
+            "task": self.task,
+            "seed": self.seed,
+            "score": self.score,
+            "success": self.success,
+            "steps": self.steps,
+            "subtasks": self.subtasks,
+        }
 
 
 def run_episode(policy: Policy, env, seed: int, record: bool = False) -> EpisodeResult:

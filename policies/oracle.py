@@ -27,8 +27,11 @@ class OraclePolicy:
         def pose(p):
             return np.asarray(p[0], dtype=np.float64), np.asarray(p[1], dtype=np.float64)
 
-        return Step(subtask=step["subtask"], action=Action(pick=pose(step["pick"]), place=pose(step["place"])),
-                    timings={"plan_ms": 0.0, "action_ms": 0.0})
+        return Step(
+            subtask=step["subtask"],
+            action=Action(pick=pose(step["pick"]), place=pose(step["place"])),
+            timings={"plan_ms": 0.0, "action_ms": 0.0},
+        )
 
     def fork(self) -> OraclePolicy:
         return OraclePolicy()

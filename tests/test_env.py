@@ -6,10 +6,10 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
-
-import lohovla
 from lohovla.envs.registration import env_id, register_all
 from lohovla.policies.oracle import OraclePolicy
+
+import lohovla
 from lohovla.rollout import run_episode
 
 TASK = "put-block-into-matching-bowl"
@@ -32,7 +32,7 @@ def test_observation_layout(env):
     assert obs["color"].shape == (320, 160, 3) and obs["color"].dtype == np.uint8
     assert obs["height"].shape == (320, 160) and obs["height"].dtype == np.float32
     assert obs["goal"] == info["goal"] == "put the blocks in the bowls with matching colors."
-    assert 0.0 <= obs["height"].min() and obs["height"].max() <= 0.3
+    assert obs["height"].min() >= 0.0 and obs["height"].max() <= 0.3
     assert env.observation_space.contains(obs)
     # blocks are 4 cm: the tallest thing on the table is a block or a bowl wall
     assert 0.03 < obs["height"].max() < 0.045
@@ -109,8 +109,12 @@ def test_strict_mode_raises_value_error():
 def test_pick_on_empty_table_earns_nothing(env):
     _, info = env.reset(seed=10011)
     taken = np.array([o["position"][:2] for o in info["objects"]])
-    free = next(np.array([x, y]) for x in np.linspace(0.3, 0.7, 9) for y in np.linspace(-0.45, 0.45, 19)
-                if np.min(np.linalg.norm(taken - [x, y], axis=1)) > 0.1)
+    free = next(
+        np.array([x, y])
+        for x in np.linspace(0.3, 0.7, 9)
+        for y in np.linspace(-0.45, 0.45, 19)
+        if np.min(np.linalg.norm(taken - [x, y], axis=1)) > 0.1
+    )
     act = {"pick": ([*free, 0.0], [0, 0, 0, 1]), "place": ([0.5, 0.0, 0.1], [0, 0, 0, 1])}
     _, reward, _, _, info = env.step(act)
     assert reward == 0.0 and info["grasped"] is False and info["error"] is None
@@ -145,8 +149,10 @@ def test_vector_env_runs():
     vec = gym.vector.AsyncVectorEnv([lambda: gym.make(env_id(TASK), split="test")] * 2)
     obs, infos = vec.reset(seed=[10001, 10003])
     assert obs["color"].shape == (2, 320, 160, 3)
-    acts = {"pick": (np.tile([0.3, 0.0, 0.02], (2, 1)), np.tile([0, 0, 0, 1.0], (2, 1))),
-            "place": (np.tile([0.6, 0.0, 0.02], (2, 1)), np.tile([0, 0, 0, 1.0], (2, 1)))}
+    acts = {
+        "pick": (np.tile([0.3, 0.0, 0.02], (2, 1)), np.tile([0, 0, 0, 1.0], (2, 1))),
+        "place": (np.tile([0.6, 0.0, 0.02], (2, 1)), np.tile([0, 0, 0, 1.0], (2, 1))),
+    }
     obs, rewards, term, trunc, infos = vec.step(acts)
     assert rewards.shape == (2,)
     vec.close()

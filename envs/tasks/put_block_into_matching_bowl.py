@@ -31,7 +31,9 @@ class PutBlockIntoMatchingBowl(Task):
         spare = [c for c in palette if c not in bowl_colors]
         n_distract = int(rng.integers(0, min(2, len(spare)) + 1))
         self.bowls = [world.add_bowl(c, layout.sample(BOWL_DIAMETER / 2 + 0.01), BOWL_DIAMETER) for c in bowl_colors]
-        self.blocks = [world.add_block(c, SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi)) for c in block_colors]
+        self.blocks = [
+            world.add_block(c, SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi)) for c in block_colors
+        ]
         for c in rng.choice(spare, n_distract, replace=False) if n_distract else []:
             world.add_block(str(c), SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi))
         self.goal = "put the blocks in the bowls with matching colors."
@@ -48,8 +50,13 @@ class PutBlockIntoMatchingBowl(Task):
         """(block, bowl) moves that extend the current matching."""
         occupied = {w.body for w in self.bowls for b in world.blocks() if in_bowl(world, b, w)}
         done = {b.body for b in self.blocks if any(self.allowed(b, w) and in_bowl(world, b, w) for w in self.bowls)}
-        return [(b, w) for b in self.blocks if b.body not in done
-                for w in self.bowls if w.body not in occupied and self.allowed(b, w)]
+        return [
+            (b, w)
+            for b in self.blocks
+            if b.body not in done
+            for w in self.bowls
+            if w.body not in occupied and self.allowed(b, w)
+        ]
 
     def oracle(self, world) -> OracleStep | None:
         moves = self._candidates(world)

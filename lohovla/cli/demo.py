@@ -36,8 +36,10 @@ def main(cfg: DictConfig) -> None:
             plan = f"plan {timing.get('plan_ms', 0):.0f} ms, action {timing.get('action_ms', 0):.0f} ms"
             print(f"  step {t + 1}: {subtask}  reward {reward:+.2f}  ({plan})")
         lat = np.asarray(ep.decision_ms)
-        print(f"  score {ep.score:.1f}  success {ep.success}  steps {ep.steps}  "
-              f"decision latency median {np.median(lat):.1f} ms, max {lat.max():.1f} ms")
+        print(
+            f"  score {ep.score:.1f}  success {ep.success}  steps {ep.steps}  "
+            f"decision latency median {np.median(lat):.1f} ms, max {lat.max():.1f} ms"
+        )
         path = write_video(ep.frames, f"{cfg.out}/{task}-{seed}.mp4")
         print(f"  video: {path}")
         env.close()

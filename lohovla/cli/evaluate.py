@@ -15,8 +15,15 @@ def main(cfg: DictConfig) -> None:
 
     tasks = cfg.tasks if isinstance(cfg.tasks, str) else list(cfg.tasks)
     result = evaluate(
-        str(cfg.policy), tasks=tasks, split=cfg.split, episodes=cfg.episodes, workers=cfg.workers, mode=cfg.mode,
-        first_index=cfg.first_index, env_kwargs=to_dict(cfg.env), policy_kwargs=to_dict(cfg.policy_kwargs),
+        str(cfg.policy),
+        tasks=tasks,
+        split=cfg.split,
+        episodes=cfg.episodes,
+        workers=cfg.workers,
+        mode=cfg.mode,
+        first_index=cfg.first_index,
+        env_kwargs=to_dict(cfg.env),
+        policy_kwargs=to_dict(cfg.policy_kwargs),
     )
     paths = write_report(result, cfg.out)
     print(results_markdown(result))

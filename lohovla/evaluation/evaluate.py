@@ -45,9 +45,16 @@ class _Runner:
             self.envs[task] = make_env(task, split=self.split, mode=self.mode, **self.env_kwargs)
         ep = run_episode(self.policy, self.envs[task], seed)
         return {
-            "task": task, "seed": seed, "score": ep.score, "success": ep.success, "steps": ep.steps,
-            "subtasks": ep.subtasks, "replans": ep.replans, "plan_correct": ep.plan_correct,
-            "decision_ms": ep.decision_ms, "errors": ep.errors,
+            "task": task,
+            "seed": seed,
+            "score": ep.score,
+            "success": ep.success,
+            "steps": ep.steps,
+            "subtasks": ep.subtasks,
+            "replans": ep.replans,
+            "plan_correct": ep.plan_correct,
+            "decision_ms": ep.decision_ms,
+            "errors": ep.errors,
             "plan_ms": [t.get("plan_ms", 0.0) for t in ep.timings],
             "action_ms": [t.get("action_ms", 0.0) for t in ep.timings],
         }
@@ -90,9 +97,18 @@ def _aggregate(task: str, eps: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def evaluate(policy: Any, tasks: Any = None, split: str = "test", episodes: int = 200, workers: int = 1,
-             mode: str = "fast", first_index: int = 0, env_kwargs: dict | None = None,
-             policy_kwargs: dict | None = None, progress: bool = True) -> EvalResult:
+def evaluate(
+    policy: Any,
+    tasks: Any = None,
+    split: str = "test",
+    episodes: int = 200,
+    workers: int = 1,
+    mode: str = "fast",
+    first_index: int = 0,
+    env_kwargs: dict | None = None,
+    policy_kwargs: dict | None = None,
+    progress: bool = True,
+) -> EvalResult:
     """Run `episodes` seeds of `split` (from its first_index-th seed) for each task and aggregate.
 
     `policy` is a Policy object or a spec for `load_policy` (cheaper to hand to worker processes).
@@ -118,7 +134,13 @@ def evaluate(policy: Any, tasks: Any = None, split: str = "test", episodes: int 
     bar.close()
     per_task = {t: _aggregate(t, [r for r in results if r["task"] == t]) for t in task_ids}
     name = policy if isinstance(policy, str) else getattr(policy, "name", type(policy).__name__)
-    config = {"policy": name, "split": split, "episodes": episodes, "mode": mode, "first_index": first_index,
-              "tasks": task_ids, "workers": workers}
+    config = {
+        "policy": name,
+        "split": split,
+        "episodes": episodes,
+        "mode": mode,
+        "first_index": first_index,
+        "tasks": task_ids,
+        "workers": workers,
+    }
     return EvalResult(per_task=per_task, episodes=results, config=config)
-
