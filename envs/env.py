@@ -33,8 +33,8 @@ class LoHoRavensEnv(gym.Env):
     """A LoHoRavens tabletop task: top-down RGB + height observations, one pick-and-place per step.
 
     reset(seed=s) builds the scene of seed s (a pure function of task, split and seed); seed=None takes
-    the split's next seed after the last one (test: 10001, 10003, ...). Rewards of an episode add up to its final progress;
-    score = 100 x total reward; success = total reward > 0.99. A bad action is refused with zero reward and
+    the split's next seed after the last one (test: 10001, 10003, ...). Rewards of an episode add up to its
+    final progress; score = 100 x total reward; success = total reward > 0.99. A bad action is refused with zero reward and
     info["error"] (or raises ValueError with strict=True); it still uses up one of the episode's steps.
     """
 
