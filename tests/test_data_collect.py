@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+import torch
 
-from lohovla.data import CollectConfig, RequestMismatchError, StepDataset, collect, load_hf_dataset
+from lohovla.data import CollectConfig, RequestMismatchError, StepDataset, collate_steps, collect, load_hf_dataset
 from lohovla.data.codec import decode_color, decode_height
 from lohovla.data.episode import record_episode
 from lohovla.data.layout import Layout
@@ -83,9 +84,17 @@ def test_step_dataset_decodes_steps_and_history(dataset):
     assert item["action"].shape == (14,) and item["subtask"] == table[1]["subtask"]
     assert item["prev_subtasks"] == ["", table[0]["subtask"]]
     assert np.allclose(item["prev_actions"][1].numpy(), table[0]["action"])
-    loader = __import__("torch").utils.data.DataLoader(ds, batch_size=4, num_workers=0)
+    loader = torch.utils.data.DataLoader(ds, batch_size=4, num_workers=0)
     batch = next(iter(loader))
     assert batch["color"].shape == (4, 320, 160, 3) and len(batch["goal"]) == 4
+
+
+def test_loader_workers_read_every_step_once(dataset):
+    root, _ = dataset
+    ds = StepDataset(root)
+    loader = torch.utils.data.DataLoader(ds, batch_size=5, shuffle=True, num_workers=2, collate_fn=collate_steps)
+    seen = [(int(e), int(s)) for b in loader for e, s in zip(b["episode_index"], b["step_index"])]
+    assert sorted(seen) == [(r["episode_index"], r["step_index"]) for r in rows(root)]
 
 
 def test_hf_datasets_loads_the_shards(dataset, tmp_path):

@@ -60,3 +60,35 @@ def test_presets_expand_to_per_task_sizes(preset):
         assert "put-block-into-mismatching-bowl" in sizes  # unseen tasks are collected too
     else:
         assert set(sizes.values()) == {50} and "put-block-into-mismatching-bowl" not in sizes
+
+
+@pytest.mark.slow
+def test_kill_9_of_a_real_collection_then_rerun_equals_an_uninterrupted_one(tmp_path):
+    import os
+    import signal
+    import time
+
+    import pyarrow.parquet as pq
+
+    def run(out, wait_for_shard=False):
+        cmd = [sys.executable, "-m", "lohovla.cli.collect", f"tasks=[{TASK},pick-and-place-primitive]",
+               "episodes_per_task=6", "seeds_per_shard=3", "workers=2", f"out={out}", "progress=false"]  # fmt: skip
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if wait_for_shard:
+            deadline = time.time() + 300
+            while time.time() < deadline and not list(out.glob("data/*/*/shard-*.parquet")):
+                time.sleep(0.05)
+            assert proc.poll() is None
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=600)
+        return proc.returncode
+
+    def rows(root):
+        files = [str(p) for p in sorted(root.glob("data/*/*/shard-*.parquet"))]
+        return pq.read_table(files).sort_by([("episode_index", "ascending"), ("step_index", "ascending")])
+
+    killed, reference = tmp_path / "killed", tmp_path / "reference"
+    assert run(killed, wait_for_shard=True) == -signal.SIGKILL
+    assert run(killed) == 0 and run(reference) == 0
+    assert rows(killed).equals(rows(reference))
+    assert verify_dataset(killed)["episodes"] == 12
