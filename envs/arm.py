@@ -11,6 +11,7 @@ table area plus 0.3 m of tower height; the Panda's folds to ~0.2 m. Its gripper 
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import tempfile
 import xml.etree.ElementTree as ET
@@ -19,6 +20,7 @@ import numpy as np
 import pybullet as pb
 import pybullet_data
 from lohovla.envs.geometry import Pose, quat_from_yaw, yaw_of
+from lohovla.envs.objects import SceneObject
 from lohovla.envs.primitive import APPROACH_HEIGHT, PrimitiveResult
 from lohovla.envs.suction import LENGTH, SuctionTool
 from lohovla.envs.world import TIME_STEP, World
@@ -27,11 +29,10 @@ BASE = (0.03, 0.0, 0.1)  # behind the workspace (x < 0.25), on a 10 cm pedestal
 PEDESTAL_HALF = (0.09, 0.09, 0.05)
 N = 7  # arm joints
 FLANGE = 7  # panda_link8 once the gripper links are gone
-#: Cup down at (0.2, 0, 0.62): every link is behind x = 0.25 or above z = 0.5, where the top camera
-#: (near plane at z = 0.5) cannot see it.
-HOME = np.array([0.0, -1.09, 0.0, -2.28, 0.0, 1.19, 0.0])
-#: A mid-reach pose with the cup down (j6 = j2 - j4); its first and last joints are set per target.
-REST = np.array([0.0, 0.2, 0.0, -2.2, 0.0, 2.4, 0.0])
+#: Cup down at (0.275, 0, 0.775): every link is behind x = 0.25 or above z = 0.5, where the top camera
+#: (near plane at z = 0.5) cannot see it; of such poses, the one closest in time to the approach poses.
+HOME = np.array([0.0, -0.6, 0.0, -1.57, 0.0, 0.96, 0.0])
+#: (j2, j4) of the rest poses tried in turn: cup down (j6 = j2 - j4), j1 and j7 set per target.
 REST_VARIANTS = ((0.2, -2.2), (-0.3, -2.7), (0.6, -1.5), (0.0, -2.9), (0.9, -1.0))
 LIMIT_MARGIN = 0.02  # rad kept from the URDF joint limits
 IK_TOL = 2e-4  # m (+ rad / 10) accepted as reached
@@ -57,7 +58,8 @@ def arm_urdf() -> str:
         rel = mesh.get("filename").replace("package://", "").replace("meshes/visual/", "meshes/collision/")
         mesh.set("filename", os.path.join(root_dir, rel))
     text = ET.tostring(robot, encoding="unicode")
-    path = os.path.join(tempfile.gettempdir(), f"lohovla_panda_suction_{abs(hash(text)) % 10**12}.urdf")
+    digest = hashlib.sha1(text.encode()).hexdigest()[:12]
+    path = os.path.join(tempfile.gettempdir(), f"lohovla_panda_suction_{digest}.urdf")
     if not os.path.exists(path):
         tmp = f"{path}.{os.getpid()}"
         with open(tmp, "w") as f:
@@ -186,11 +188,12 @@ def kinematics() -> Kinematics:
 # --- the primitive ------------------------------------------------------------------------------------
 VEL_FRACTION = 1.0  # of the URDF joint speed limits (the real Panda's), for joint-space moves
 MIN_MOVE_S = 0.1
-JOINT_ACCEL = 10.0  # rad/s^2
-FAST = 1.0  # m/s of the cup on straight lines away from contact
+COARSE = 3  # physics steps of 3 x 1/240 s during joint-space moves (no contact expected)
+JOINT_ACCEL = 0.8 * np.array([15.0, 7.5, 10.0, 12.5, 15.0, 20.0, 20.0])  # rad/s^2, of the Panda's limits
+FAST = 1.2  # m/s of the cup on straight lines away from contact
 SLOW = 0.12  # m/s near the expected contact, so touching never knocks anything over
 SLOW_ZONE = 0.02  # m above the expected contact where the cup slows down
-ACCEL = 6.0  # m/s^2 on straight lines
+ACCEL = 9.0  # m/s^2 on straight lines (the Panda allows 13)
 LINE_STEP = 0.02  # m between IK points of a straight line
 SETTLE_TOL = 2e-3  # rad: a joint-space move ends when every joint is this close and still
 SETTLE_MAX = 60  # steps
@@ -252,11 +255,11 @@ class ArmPrimitive:
         )
         self._q_cmd = np.asarray(q, dtype=np.float64)
 
-    def _step(self) -> None:
+    def _step(self, dt: float = TIME_STEP) -> None:
         self.world.step()
         self.steps += 1
         if self.tool.held is not None:
-            self._held_s += TIME_STEP
+            self._held_s += dt
             if self._drop_after is not None and self._held_s >= self._drop_after:
                 self.tool.release()
                 self._dropped = True
@@ -265,25 +268,31 @@ class ArmPrimitive:
     def _move_joints(self, goal: np.ndarray, stop=None) -> bool:
         """Joint-space move at capped joint speed and acceleration, then wait until the arm is there.
 
+        Far from any contact, so the physics runs COARSE times the world's time step meanwhile.
         Returns False if `stop()` became true on the way (the arm then holds where it is).
         """
         start = self._q_cmd.copy()
         delta = goal - start
         vmax = VEL_FRACTION * self.kin.max_vel
         cruise = max(MIN_MOVE_S / 2, float(np.max(np.abs(delta) / vmax)))  # the slowest joint at full speed
-        ramp = min(cruise, float(np.max(vmax)) / JOINT_ACCEL)
+        ramp = min(cruise, float(np.max(np.abs(delta) / cruise / JOINT_ACCEL)))  # each joint within its accel
         duration = cruise + ramp
-        n = max(1, int(np.ceil(duration / TIME_STEP)))
-        for i in range(1, n + 1):
-            s, ds = _trapezoid(min(i * TIME_STEP, duration), duration, ramp)
-            self._command(start + s * delta, ds * delta)
-            self._step()
-            if stop is not None and stop():
-                return self._hold()
-        for _ in range(SETTLE_MAX):
-            if np.max(np.abs(self.q() - goal)) < SETTLE_TOL and np.max(np.abs(self.qd())) < 0.05:
-                break
-            self._step()
+        dt = COARSE * TIME_STEP
+        n = max(1, int(np.ceil(duration / dt)))
+        pb.setPhysicsEngineParameter(fixedTimeStep=dt, physicsClientId=self.world.client)
+        try:
+            for i in range(1, n + 1):
+                s, ds = _trapezoid(min(i * dt, duration), duration, ramp)
+                self._command(start + s * delta, ds * delta)
+                self._step(dt)
+                if stop is not None and stop():
+                    return self._hold()
+            for _ in range(SETTLE_MAX // COARSE):
+                if np.max(np.abs(self.q() - goal)) < SETTLE_TOL and np.max(np.abs(self.qd())) < 0.05:
+                    break
+                self._step(dt)
+        finally:
+            pb.setPhysicsEngineParameter(fixedTimeStep=TIME_STEP, physicsClientId=self.world.client)
         return True
 
     def _hold(self) -> bool:
@@ -388,21 +397,20 @@ class ArmPrimitive:
             result.grasped, result.held = True, obj
             if frame_cb:
                 frame_cb()
-            self._place(place, yaw_q, arm_blocked, frame_cb)
+            self._place(obj, place, yaw_q, arm_blocked, frame_cb)
         result.dropped = self._dropped
         self.tool.release()
         self._move_joints(HOME)
         self.world.settle()
         return result
 
-    def _place(self, place: Pose, yaw: float, arm_blocked, frame_cb) -> None:
+    def _place(self, held: SceneObject, place: Pose, yaw: float, arm_blocked, frame_cb) -> None:
         """Carry the held block over the place pose, lower it until it touches, let go, lift."""
         dropped = lambda: self.tool.held is None  # noqa: E731
         qz = float(place[0][2])
-        held = self.world.pose(self.tool.held)[0][2]
-        depth = float(self.kin.tip(self.q())[0][2] - held) * 2  # cup to block bottom, roughly
         q_top, z_top = self._above(place[0], qz + APPROACH_HEIGHT, qz + 0.05, yaw)
-        down, heights = self._vertical_path(place[0], z_top, min(qz - 0.02, depth - 0.01), yaw, q_top)
+        # down to where a block held by its top face would be 1 cm into the table: it touches before
+        down, heights = self._vertical_path(place[0], z_top, min(qz - 0.02, held.size - 0.01), yaw, q_top)
         if not self._move_joints(q_top, stop=dropped):
             return
         if frame_cb:
