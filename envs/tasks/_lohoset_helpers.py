@@ -20,7 +20,7 @@ from lohovla.envs.world import World
 
 #: The four quadrants used as source/target areas ("center" overlaps them all, so it is left out).
 QUADRANTS = ("top left", "top right", "bottom left", "bottom right")
-#: Slot pitch inside a 15 cm zone: a 3 x 3 grid of 4 cm blocks with 5 mm gaps, 5 mm inside the edge.
+#: Slot pitch inside a 15 cm zone: a 3 x 3 grid of 4 cm blocks with 5 mm gaps, 1 cm inside the edge.
 ZONE_PITCH = 0.045
 #: Gap between the bottom-row blocks of a pyramid.
 PYRAMID_GAP = 0.004
