@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pybullet as pb
+
 from lohovla.envs.geometry import angle_diff, footprint_points, inside_rect, inside_square
 from lohovla.envs.layout import MARGIN, area_rect
 from lohovla.envs.objects import BOWL_FLOOR, SceneObject
@@ -75,8 +76,9 @@ def settle_and_check(world: World, blocks: Sequence[SceneObject], tol: float = 0
             raise RuntimeError("a tower or pyramid did not stand")
 
 
-def add_bowls(task: Task, world: World, layout, rng: np.random.Generator, colors: Sequence[str],
-              max_distractors: int = 1) -> list[SceneObject]:
+def add_bowls(
+    task: Task, world: World, layout, rng: np.random.Generator, colors: Sequence[str], max_distractors: int = 1
+) -> list[SceneObject]:
     """One bowl per given colour plus 0..max_distractors bowls of colours no block has, shuffled."""
     spare = [c for c in task.palette() if c not in colors]
     n_extra = int(rng.integers(0, min(max_distractors, len(spare)) + 1))
@@ -85,8 +87,9 @@ def add_bowls(task: Task, world: World, layout, rng: np.random.Generator, colors
     return [world.add_bowl(c, layout.sample(BOWL_DIAMETER / 2 + 0.01), BOWL_DIAMETER) for c in all_colors]
 
 
-def build_towers_and_bowls(task: Task, world: World, layout, rng: np.random.Generator,
-                           heights: Sequence[int]) -> tuple[list[SceneObject], list[SceneObject]]:
+def build_towers_and_bowls(
+    task: Task, world: World, layout, rng: np.random.Generator, heights: Sequence[int]
+) -> tuple[list[SceneObject], list[SceneObject]]:
     """Towers of small blocks (one per height, distinct colours) and a bowl per block colour (+0-1 spare).
 
     Returns (blocks, bowls); raises RuntimeError (setup redraws) if the layout is too crowded or a tower
@@ -96,7 +99,7 @@ def build_towers_and_bowls(task: Task, world: World, layout, rng: np.random.Gene
     bowls = add_bowls(task, world, layout, rng, colors)
     blocks: list[SceneObject] = []
     for h in heights:
-        specs = [(c, SMALL_BLOCK, "") for c in colors[len(blocks):len(blocks) + h]]
+        specs = [(c, SMALL_BLOCK, "") for c in colors[len(blocks) : len(blocks) + h]]
         blocks += add_tower(world, specs, layout.sample(0.035), rng.uniform(0, np.pi / 2))
     settle_and_check(world, blocks)
     return blocks, bowls
@@ -171,8 +174,9 @@ def topmost_cover(world: World, block: SceneObject) -> SceneObject:
     return cur
 
 
-def footprint_free(world: World, xy, yaw: float, size: float, ignore: Sequence[SceneObject] = (),
-                   clearance: float = CLEARANCE) -> bool:
+def footprint_free(
+    world: World, xy, yaw: float, size: float, ignore: Sequence[SceneObject] = (), clearance: float = CLEARANCE
+) -> bool:
     """No block (other than `ignore`) within `clearance` of a square footprint at xy, and no bowl under it.
 
     Geometric, not ray-cast: a ray stops at the first body, so it cannot see a block under the held one.
@@ -185,15 +189,17 @@ def footprint_free(world: World, xy, yaw: float, size: float, ignore: Sequence[S
         if o.kind == "block" and square_gap(square, square_of(world, o)) < clearance:
             return False
         if o.kind == "bowl" and np.linalg.norm(world.position(o)[:2] - square[0]) < (
-                o.size / 2 + size * np.sqrt(0.5) + clearance):
+            o.size / 2 + size * np.sqrt(0.5) + clearance
+        ):
             return False
     return True
 
 
 def in_any_zone(world: World, xy, size: float) -> bool:
     pts = footprint_points(xy, 0.0, size * np.sqrt(2) + 0.02)
-    return any(inside_square(pts, world.position(z), world.yaw(z), z.size).any()
-               for z in world.objects if z.kind == "zone")
+    return any(
+        inside_square(pts, world.position(z), world.yaw(z), z.size).any() for z in world.objects if z.kind == "zone"
+    )
 
 
 def zone_slots(world: World, zone: SceneObject) -> list[np.ndarray]:
@@ -229,8 +235,12 @@ def area_slots(rect: tuple[float, float, float, float], pitch: float = 0.07, ins
 def free_area_slot(world: World, rect, held: SceneObject) -> np.ndarray | None:
     """The free area slot nearest to `held` (least travel); yaw 0 keeps its footprint inside the area."""
     here = world.position(held)[:2]
-    free = [xy for xy in area_slots(rect) if footprint_free(world, xy, 0.0, held.size, ignore=[held])
-            and inside_rect(footprint_points(xy, 0.0, held.size), rect).all()]
+    free = [
+        xy
+        for xy in area_slots(rect)
+        if footprint_free(world, xy, 0.0, held.size, ignore=[held])
+        and inside_rect(footprint_points(xy, 0.0, held.size), rect).all()
+    ]
     return min(free, key=lambda xy: float(np.linalg.norm(xy - here))) if free else None
 
 
@@ -253,8 +263,11 @@ def to_table_step(task: Task, world: World, block: SceneObject, avoid=None) -> O
     xy = free_table_spot(world, block, avoid)
     if xy is None:
         return None
-    return OracleStep(f"pick up the {block.label} and place it on the table.", task.pick_pose(world, block),
-                      task.place_pose(world, block, xy, 0.0, yaw=0.0))
+    return OracleStep(
+        f"pick up the {block.label} and place it on the table.",
+        task.pick_pose(world, block),
+        task.place_pose(world, block, xy, 0.0, yaw=0.0),
+    )
 
 
 # --- bowls -------------------------------------------------------------------------------------------
@@ -282,8 +295,7 @@ class BowlSortingTask(Task):
         """(blocks still to place, bowls not holding a placed block, bowls with nothing in them)."""
         done = {b.body for b in self.blocks if any(self.allowed(b, w) and in_bowl(world, b, w) for w in self.bowls)}
         rest = [b for b in self.blocks if b.body not in done]
-        targets = [w for w in self.bowls
-                   if not any(b.body in done and in_bowl(world, b, w) for b in self.blocks)]
+        targets = [w for w in self.bowls if not any(b.body in done and in_bowl(world, b, w) for b in self.blocks)]
         empty = [w for w in self.bowls if not any(_near_bowl(world, b, w) for b in world.blocks())]
         return rest, targets, empty
 
@@ -300,15 +312,21 @@ class BowlSortingTask(Task):
             if not is_clear(world, b):
                 continue
             for w in empty:
-                if w in targets and self.allowed(b, w) and self._completable(
-                        [r for r in rest if r is not b], [t for t in targets if t is not w]):
+                if (
+                    w in targets
+                    and self.allowed(b, w)
+                    and self._completable([r for r in rest if r is not b], [t for t in targets if t is not w])
+                ):
                     out.append((b, w))
         return out
 
     def _bowl_step(self, world: World, block: SceneObject, bowl: SceneObject) -> OracleStep:
         target = world.position(bowl)
-        return OracleStep(self.sentence(block, bowl), self.pick_pose(world, block),
-                          self.place_pose(world, block, target[:2], target[2] + BOWL_FLOOR))
+        return OracleStep(
+            self.sentence(block, bowl),
+            self.pick_pose(world, block),
+            self.place_pose(world, block, target[:2], target[2] + BOWL_FLOOR),
+        )
 
     def oracle(self, world: World) -> OracleStep | None:
         rest, targets, empty = self._state(world)
@@ -331,8 +349,11 @@ class BowlSortingTask(Task):
         for b in placed:  # a placed block moves to another allowed bowl, freeing its own for the rest
             own = next(w for w in self.bowls if in_bowl(world, b, w))
             for w in empty:
-                if (is_clear(world, b) and self.allowed(b, w) and self._completable(
-                        rest, [t for t in targets if t is not w] + [own])):
+                if (
+                    is_clear(world, b)
+                    and self.allowed(b, w)
+                    and self._completable(rest, [t for t in targets if t is not w] + [own])
+                ):
                     return self._bowl_step(world, b, w)
         for b in world.blocks():  # a block lying in (or on a block in) a bowl it does not count in
             if b in placed or not any(_near_bowl(world, b, w) for w in targets):
@@ -390,8 +411,11 @@ class AreaMoveTask(Task):
         moves = self._moves(world)
         if moves:
             block, xy = max(moves, key=lambda m: float(np.linalg.norm(world.position(m[0])[:2] - m[1])))
-            return OracleStep(self.sentence(block, self.target), self.pick_pose(world, block),
-                              self.place_pose(world, block, xy, 0.0, yaw=0.0))
+            return OracleStep(
+                self.sentence(block, self.target),
+                self.pick_pose(world, block),
+                self.place_pose(world, block, xy, 0.0, yaw=0.0),
+            )
         for b in self.movers:  # only after a wrong step
             if not is_clear(world, b):
                 return to_table_step(self, world, topmost_cover(world, b))

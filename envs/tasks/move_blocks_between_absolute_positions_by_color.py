@@ -22,6 +22,7 @@ choices (LoHoSet's definition is unpublished):
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.layout import area_rect
 from lohovla.envs.spec import SMALL_BLOCK
 from lohovla.envs.tasks._lohoset_helpers import QUADRANTS, AreaMoveTask
@@ -45,10 +46,15 @@ class MoveBlocksBetweenAbsolutePositionsByColor(AreaMoveTask):
         else_colors = [str(c) for c in rng.choice(others, n_else)]
         if rng.uniform() < 0.5:
             else_colors[0] = color
-        plan = ([(color, src)] * n_move + [(str(c), src) for c in rng.choice(others, n_stay)]
-                + [(c, str(rng.choice([q for q in QUADRANTS if q != src]))) for c in else_colors])
-        blocks = [world.add_block(c, SMALL_BLOCK, layout.sample(0.035, rect=area_rect(area)), rng.uniform(0, np.pi))
-                  for c, area in plan]
+        plan = (
+            [(color, src)] * n_move
+            + [(str(c), src) for c in rng.choice(others, n_stay)]
+            + [(c, str(rng.choice([q for q in QUADRANTS if q != src]))) for c in else_colors]
+        )
+        blocks = [
+            world.add_block(c, SMALL_BLOCK, layout.sample(0.035, rect=area_rect(area)), rng.uniform(0, np.pi))
+            for c, area in plan
+        ]
         self.movers, self.target = blocks[:n_move], tgt
         self.goal = f"move all the {color} blocks in the {src} area to the {tgt} area."
         self.max_steps = n_move + 3

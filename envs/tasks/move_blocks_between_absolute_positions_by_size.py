@@ -23,6 +23,7 @@ choices (LoHoSet's definition is unpublished):
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.layout import area_rect
 from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK
 from lohovla.envs.tasks._lohoset_helpers import QUADRANTS, AreaMoveTask

@@ -21,6 +21,7 @@ F itself is never seen. Design choices (LoHoSet's definition is unpublished):
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.rewards import zone_fraction
 from lohovla.envs.spec import SMALL_BLOCK, ZONE_SIZE
 from lohovla.envs.tasks._lohoset_helpers import free_zone_slot, zone_disc
@@ -46,10 +47,13 @@ class PutBlockIntoMismatchingZone(Task):
         block_colors = [str(c) for c in rng.choice(zone_colors, n_blocks)]
         while len(set(block_colors)) < 2:
             block_colors[-1] = str(rng.choice(zone_colors))
-        self.zones = [world.add_zone(c, layout.sample(zone_disc(ZONE_SIZE)), rng.uniform(0, np.pi / 2), ZONE_SIZE)
-                      for c in zone_colors]
-        self.blocks = [world.add_block(c, SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi))
-                       for c in block_colors]
+        self.zones = [
+            world.add_zone(c, layout.sample(zone_disc(ZONE_SIZE)), rng.uniform(0, np.pi / 2), ZONE_SIZE)
+            for c in zone_colors
+        ]
+        self.blocks = [
+            world.add_block(c, SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi)) for c in block_colors
+        ]
         self.goal = "put the blocks in the zones with mismatched colors."
         self.max_steps = n_blocks + 2
 
@@ -79,8 +83,11 @@ class PutBlockIntoMismatchingZone(Task):
         if not best:
             return None
         block, zone, xy, _ = max(best.values(), key=lambda t: t[3])
-        return OracleStep(self.sentence(block, zone), self.pick_pose(world, block),
-                          self.place_pose(world, block, xy, 0.0, yaw=world.yaw(zone)))
+        return OracleStep(
+            self.sentence(block, zone),
+            self.pick_pose(world, block),
+            self.place_pose(world, block, xy, 0.0, yaw=world.yaw(zone)),
+        )
 
     def valid_subtasks(self, world) -> list[str]:
         return sorted({self.sentence(b, z) for b, z, _ in self._moves(world)})

@@ -23,6 +23,7 @@ one. Design choices (LoHoSet's definition is unpublished):
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.tasks._lohoset_helpers import BowlSortingTask, add_bowls, add_pyramid, settle_and_check
 from lohovla.envs.tasks.registry import register
 

@@ -21,6 +21,7 @@ by colour (I), without any of their grouping rules. Design choices (LoHoSet's de
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.rewards import on_table, towers, zone_fraction
 from lohovla.envs.spec import SMALL_BLOCK, ZONE_SIZE
 from lohovla.envs.tasks._lohoset_helpers import (
@@ -48,17 +49,22 @@ class StackAllBlocksOnAZone(Task):
     def build(self, world, layout, rng) -> None:
         palette = list(self.palette())
         zone_colors = [str(c) for c in rng.choice(palette, int(rng.integers(2, 4)), replace=False)]
-        zones = [world.add_zone(c, layout.sample(zone_disc(ZONE_SIZE)), rng.uniform(0, np.pi / 2), ZONE_SIZE)
-                 for c in zone_colors]
+        zones = [
+            world.add_zone(c, layout.sample(zone_disc(ZONE_SIZE)), rng.uniform(0, np.pi / 2), ZONE_SIZE)
+            for c in zone_colors
+        ]
         self.zone = zones[0]
         n = int(rng.integers(3, 6))
-        self.blocks = [world.add_block(str(c), SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi))
-                       for c in rng.choice(palette, n, replace=False)]
+        self.blocks = [
+            world.add_block(str(c), SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi))
+            for c in rng.choice(palette, n, replace=False)
+        ]
         self.goal = f"stack all the blocks on the {self.zone.color} zone."
         self.max_steps = n + 2
 
     def tower(self, world) -> list:
         """The tallest tower standing fully inside the target zone ([] if none)."""
+
         def base_ok(b) -> bool:
             return on_table(world, b) and zone_fraction(world, b, self.zone) >= DONE
 
@@ -89,8 +95,9 @@ class StackAllBlocksOnAZone(Task):
                 return to_table_step(self, world, topmost_cover(world, tower[-1]))
             return None
         block, target, xy, yaw, z = max(moves, key=lambda m: float(np.linalg.norm(world.position(m[0])[:2] - m[2])))
-        return OracleStep(self.sentence(block, target), self.pick_pose(world, block),
-                          self.place_pose(world, block, xy, z, yaw=yaw))
+        return OracleStep(
+            self.sentence(block, target), self.pick_pose(world, block), self.place_pose(world, block, xy, z, yaw=yaw)
+        )
 
     def valid_subtasks(self, world) -> list[str]:
         _, moves = self._moves(world)

@@ -25,6 +25,7 @@ unpublished):
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.rewards import on_top, zone_fraction
 from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK, ZONE_SIZE
 from lohovla.envs.tasks._lohoset_helpers import cover_of, free_zone_slot, to_table_step, topmost_cover, zone_disc
@@ -45,14 +46,20 @@ class StackBiggerOverSmallerWithSameColorInSameColorZone(Task):
     def build(self, world, layout, rng) -> None:
         n = int(rng.integers(3, 5))
         colors = [str(c) for c in rng.choice(self.palette(), n, replace=False)]
-        self.zones = [world.add_zone(c, layout.sample(zone_disc(ZONE_SIZE)), rng.uniform(0, np.pi / 2), ZONE_SIZE)
-                      for c in colors]
-        self.small = [world.add_block(c, SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi),
-                                      label=f"smaller {c} block") for c in colors]
-        self.big = [world.add_block(c, BIG_BLOCK, layout.sample(0.045), rng.uniform(0, np.pi),
-                                    label=f"bigger {c} block") for c in colors]
-        self.goal = ("stack all the bigger blocks over the smaller blocks of the same color "
-                     "in the zone with the same color.")
+        self.zones = [
+            world.add_zone(c, layout.sample(zone_disc(ZONE_SIZE)), rng.uniform(0, np.pi / 2), ZONE_SIZE) for c in colors
+        ]
+        self.small = [
+            world.add_block(c, SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi), label=f"smaller {c} block")
+            for c in colors
+        ]
+        self.big = [
+            world.add_block(c, BIG_BLOCK, layout.sample(0.045), rng.uniform(0, np.pi), label=f"bigger {c} block")
+            for c in colors
+        ]
+        self.goal = (
+            "stack all the bigger blocks over the smaller blocks of the same color in the zone with the same color."
+        )
         self.max_steps = 2 * n + 3
 
     def _stage2(self, world, i: int) -> bool:
@@ -82,8 +89,11 @@ class StackBiggerOverSmallerWithSameColorInSameColorZone(Task):
         moves = first or second
         if moves:
             block, target, xy, yaw, z = max(moves, key=lambda m: float(np.linalg.norm(world.position(m[0])[:2] - m[2])))
-            return OracleStep(self.sentence(block, target), self.pick_pose(world, block),
-                              self.place_pose(world, block, xy, z, yaw=yaw))
+            return OracleStep(
+                self.sentence(block, target),
+                self.pick_pose(world, block),
+                self.place_pose(world, block, xy, z, yaw=yaw),
+            )
         return self._recover(world)
 
     def _recover(self, world) -> OracleStep | None:

@@ -25,6 +25,7 @@ grounding (J's areas) and ordered stacking (H's alternation) without either task
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.layout import MARGIN
 from lohovla.envs.rewards import on_table, on_top
 from lohovla.envs.spec import BOUNDS, SMALL_BLOCK
@@ -93,5 +94,8 @@ class StackBlocksByRelativePosition(Task):
         for blocked in (top, nxt):
             if cover_of(world, blocked) is not None:
                 return to_table_step(self, world, topmost_cover(world, blocked))
-        return OracleStep(self.sentence(nxt, top), self.pick_pose(world, nxt),
-                          self.place_pose(world, nxt, world.position(top)[:2], world.top_z(top), yaw=world.yaw(top)))
+        return OracleStep(
+            self.sentence(nxt, top),
+            self.pick_pose(world, nxt),
+            self.place_pose(world, nxt, world.position(top)[:2], world.top_z(top), yaw=world.yaw(top)),
+        )
