@@ -19,10 +19,11 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pybullet as pb
 import pybullet_data
+
 from lohovla.envs.geometry import Pose, quat_from_yaw, yaw_of
 from lohovla.envs.objects import SceneObject
 from lohovla.envs.primitive import APPROACH_HEIGHT, PrimitiveResult
-from lohovla.envs.suction import LENGTH, SuctionTool
+from lohovla.envs.suction import CUP_RADIUS, LENGTH, SuctionTool
 from lohovla.envs.world import TIME_STEP, World
 
 BASE = (0.03, 0.0, 0.1)  # behind the workspace (x < 0.25), on a 10 cm pedestal
@@ -188,7 +189,9 @@ def kinematics() -> Kinematics:
 # --- the primitive ------------------------------------------------------------------------------------
 VEL_FRACTION = 1.0  # of the URDF joint speed limits (the real Panda's), for joint-space moves
 MIN_MOVE_S = 0.1
-COARSE = 3  # physics steps of 3 x 1/240 s during joint-space moves (no contact expected)
+COARSE = 3  # physics steps of 3 x 1/240 s during motions where no contact can happen
+COARSE_CLEARANCE = 0.08  # m above the first possible contact where descents switch to fine steps
+RELEASE_CLEARANCE = 0.02  # m of lift on fine steps before going coarse
 JOINT_ACCEL = 0.8 * np.array([15.0, 7.5, 10.0, 12.5, 15.0, 20.0, 20.0])  # rad/s^2, of the Panda's limits
 FAST = 1.2  # m/s of the cup on straight lines away from contact
 SLOW = 0.12  # m/s near the expected contact, so touching never knocks anything over
@@ -221,6 +224,7 @@ class ArmPrimitive:
         self.body = -1
         self.tool: SuctionTool | None = None
         self.steps = 0  # simulation steps of the last execute() (for speed reports)
+        self._dt = TIME_STEP
 
     # --- scene ----------------------------------------------------------------------------------------
     def attach(self) -> None:
@@ -277,9 +281,8 @@ class ArmPrimitive:
         cruise = max(MIN_MOVE_S / 2, float(np.max(np.abs(delta) / vmax)))  # the slowest joint at full speed
         ramp = min(cruise, float(np.max(np.abs(delta) / cruise / JOINT_ACCEL)))  # each joint within its accel
         duration = cruise + ramp
-        dt = COARSE * TIME_STEP
+        dt = self._set_dt(COARSE * TIME_STEP)
         n = max(1, int(np.ceil(duration / dt)))
-        pb.setPhysicsEngineParameter(fixedTimeStep=dt, physicsClientId=self.world.client)
         try:
             for i in range(1, n + 1):
                 s, ds = _trapezoid(min(i * dt, duration), duration, ramp)
@@ -292,43 +295,65 @@ class ArmPrimitive:
                     break
                 self._step(dt)
         finally:
-            pb.setPhysicsEngineParameter(fixedTimeStep=TIME_STEP, physicsClientId=self.world.client)
+            self._set_dt(TIME_STEP)
         return True
 
     def _hold(self) -> bool:
         self._command(self.q())
         return False
 
-    def _line(self, path: list[np.ndarray], heights: list[float], slow_below: float, stop=None) -> int:
+    def _line(self, path: list[np.ndarray], heights: list[float], slow_below: float, stop=None,
+              coarse_above: float = np.inf) -> int:
         """Follow joint waypoints of a straight vertical line; slow below `slow_below`.
 
         The cup's speed along the line ramps at ACCEL (a speed step would make the joints, which
-        have different torques, lag differently and swing the cup sideways). Returns the index of
-        the last waypoint, or -1 - i if `stop()` ended the motion on segment i.
+        have different torques, lag differently and swing the cup sideways). Above `coarse_above`
+        no contact can happen, so the physics takes COARSE steps there. Returns the index of the
+        last waypoint, or -1 - i if `stop()` ended the motion on segment i.
         """
         h = np.asarray(heights, dtype=np.float64)
         seg_len = np.maximum(np.abs(np.diff(h)), 1e-6)
         dist = np.concatenate([[0.0], np.cumsum(seg_len)])  # metres along the line at each waypoint
         speed, s, last = 0.0, 0.0, len(path) - 1
-        while s < dist[-1]:
-            i = min(int(np.searchsorted(dist, s, side="right")) - 1, last - 1)
-            height = h[i] + (s - dist[i]) / seg_len[i] * (h[i + 1] - h[i])
-            # top speed that still slows to SLOW by the slow zone at ACCEL
-            cap = np.sqrt(SLOW**2 + 2 * ACCEL * (height - slow_below)) if height > slow_below else SLOW
-            speed = min(FAST, cap, speed + ACCEL * TIME_STEP)
-            s = min(float(dist[-1]), s + speed * TIME_STEP)
-            i = min(int(np.searchsorted(dist, s, side="right")) - 1, last - 1)
-            seg = path[i + 1] - path[i]
-            self._command(path[i] + (s - dist[i]) / seg_len[i] * seg, seg * speed / seg_len[i])
-            self._step()
-            if stop is not None and stop():
-                self._hold()
-                return -1 - i
+        try:
+            while s < dist[-1]:
+                i = min(int(np.searchsorted(dist, s, side="right")) - 1, last - 1)
+                height = h[i] + (s - dist[i]) / seg_len[i] * (h[i + 1] - h[i])
+                dt = self._set_dt(COARSE * TIME_STEP if height > coarse_above else TIME_STEP)
+                # top speed that still slows to SLOW by the slow zone at ACCEL
+                cap = np.sqrt(SLOW**2 + 2 * ACCEL * (height - slow_below)) if height > slow_below else SLOW
+                speed = min(FAST, cap, speed + ACCEL * dt)
+                s = min(float(dist[-1]), s + speed * dt)
+                i = min(int(np.searchsorted(dist, s, side="right")) - 1, last - 1)
+                seg = path[i + 1] - path[i]
+                self._command(path[i] + (s - dist[i]) / seg_len[i] * seg, seg * speed / seg_len[i])
+                self._step(dt)
+                if stop is not None and stop():
+                    self._hold()
+                    return -1 - i
+        finally:
+            self._set_dt(TIME_STEP)
         for _ in range(SETTLE_MAX // 2):
             if np.max(np.abs(self.q() - path[-1])) < SETTLE_TOL:
                 break
             self._step()
         return last
+
+    def _set_dt(self, dt: float) -> float:
+        """Physics time step (the world's own one except during motions far from any contact)."""
+        if dt != self._dt:
+            pb.setPhysicsEngineParameter(fixedTimeStep=dt, physicsClientId=self.world.client)
+            self._dt = dt
+        return dt
+
+    def _surface_below(self, xy, z_from: float, half: float) -> float:
+        """Highest surface under a square of half-edge `half` around xy, below z_from (a depth scan
+        from the wrist: it only decides where the descent may take coarse physics steps)."""
+        ticks = np.linspace(-half, half, 3)
+        starts = [[xy[0] + u, xy[1] + v, z_from] for u in ticks for v in ticks]
+        ends = [[p[0], p[1], -0.05] for p in starts]
+        hits = pb.rayTestBatch(starts, ends, physicsClientId=self.world.client)
+        return max((h[3][2] for h in hits if h[0] >= 0), default=0.0)
 
     def _retreat(self, path: list[np.ndarray], heights: list[float], end: int) -> None:
         """Back up a vertical path to its top, starting where the arm is (not at the last waypoint:
@@ -336,7 +361,8 @@ class ArmPrimitive:
         last = -1 - end if end < 0 else len(path) - 1
         q = self.q()
         up = [q] + path[last::-1]
-        self._line(up, [float(self.kin.tip(q)[0][2])] + heights[last::-1], -1.0)
+        z = float(self.kin.tip(q)[0][2])
+        self._line(up, [z] + heights[last::-1], -1.0, coarse_above=z + RELEASE_CLEARANCE)
 
     def _vertical_path(self, xy, z_top: float, z_bottom: float, yaw: float, q_top: np.ndarray):
         """IK points every LINE_STEP from z_top down to z_bottom, each solved from the one above."""
@@ -387,7 +413,9 @@ class ArmPrimitive:
         q_top, z_top = self._above(pick[0], pz + APPROACH_HEIGHT, pz + 0.05, yaw_p)
         down, heights = self._vertical_path(pick[0], z_top, -0.01, yaw_p, q_top)
         self._move_joints(q_top)
-        end = self._line(down, heights, pz + SLOW_ZONE, stop=arm_blocked)
+        surface = self._surface_below(pick[0], z_top - 0.005, CUP_RADIUS)
+        end = self._line(down, heights, pz + SLOW_ZONE, stop=arm_blocked,
+                         coarse_above=max(pz, surface) + COARSE_CLEARANCE)
         touched = self.tool.cup_contacts()
         obj = self.world.by_body(touched[0]) if touched else None
         if end < 0 and obj is not None and obj.movable and not self.tool.touching(self.body):
@@ -415,8 +443,11 @@ class ArmPrimitive:
             return
         if frame_cb:
             frame_cb()
+        # the held block may be turned: scan the disc around its footprint
+        surface = self._surface_below(place[0], z_top - held.size - 0.005, held.size * 0.71)
         end = self._line(down, heights, qz + SLOW_ZONE,
-                         stop=lambda: dropped() or bool(self.tool.held_contacts()) or arm_blocked())
+                         stop=lambda: dropped() or bool(self.tool.held_contacts()) or arm_blocked(),
+                         coarse_above=max(qz, surface + held.size) + COARSE_CLEARANCE)
         self.tool.release()
         if frame_cb:
             frame_cb()

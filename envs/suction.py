@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pybullet as pb
+
 from lohovla.envs.geometry import Pose, compose, invert
 
 STEM_RADIUS = 0.011
