@@ -2,10 +2,17 @@
 
 Same waypoints as the fast mode (primitive.py): 0.32 m above the pick, down until the cup touches, suck,
 lift, over the place pose, down until the held block touches, release, lift; then home and settle.
+Straight lines are IK points every 2 cm (pybullet's null-space IK, then damped least squares) streamed
+to position-controlled joints with feed-forward velocities; joint-space moves follow trapezoids under
+the Panda's speed and acceleration limits. Physics runs at the world's 1/240 s near contacts and at
+3 x 1/240 s where none can happen (joint-space moves, lifts, descents above the wrist's depth scan).
 
-Robot: the Panda of pybullet_data. The KUKA iiwa cannot serve this workspace with a vertical cup: its
-shoulder-to-wrist distance is 0.41-0.82 m (elbow limit 120 deg), too thin a shell for a 0.38 x 0.88 m
-table area plus 0.3 m of tower height; the Panda's folds to ~0.2 m. Its gripper is replaced by our tool.
+Robot: the Panda of pybullet_data, base on a pedestal at BASE. The KUKA iiwa cannot serve this workspace
+with a vertical cup: its shoulder-to-wrist distance is 0.41-0.82 m (elbow limit 120 deg), too thin a
+shell for a 0.38 x 0.88 m table area plus 0.3 m of tower height; the Panda's folds to ~0.2 m. Its
+gripper is replaced by our suction tool (suction.py). The cup is round, so only the turn between the
+pick and place yaws matters to the block (block_final = place * inv(pick) * block, as in fast mode);
+the wrist angle it starts from is chosen to keep joint 7 mid-range.
 """
 
 from __future__ import annotations
@@ -413,9 +420,10 @@ class ArmPrimitive:
         q_top, z_top = self._above(pick[0], pz + APPROACH_HEIGHT, pz + 0.05, yaw_p)
         down, heights = self._vertical_path(pick[0], z_top, -0.01, yaw_p, q_top)
         self._move_joints(q_top)
+        # where the cup will first touch: the wrist's depth scan (the action's z may be off)
         surface = self._surface_below(pick[0], z_top - 0.005, CUP_RADIUS)
-        end = self._line(down, heights, pz + SLOW_ZONE, stop=arm_blocked,
-                         coarse_above=max(pz, surface) + COARSE_CLEARANCE)
+        end = self._line(down, heights, surface + SLOW_ZONE, stop=arm_blocked,
+                         coarse_above=surface + COARSE_CLEARANCE)
         touched = self.tool.cup_contacts()
         obj = self.world.by_body(touched[0]) if touched else None
         if end < 0 and obj is not None and obj.movable and not self.tool.touching(self.body):
@@ -443,11 +451,11 @@ class ArmPrimitive:
             return
         if frame_cb:
             frame_cb()
-        # the held block may be turned: scan the disc around its footprint
-        surface = self._surface_below(place[0], z_top - held.size - 0.005, held.size * 0.71)
-        end = self._line(down, heights, qz + SLOW_ZONE,
+        # where the held block will first touch (it may be turned: scan around its footprint)
+        touch = self._surface_below(place[0], z_top - held.size - 0.005, held.size * 0.71) + held.size
+        end = self._line(down, heights, touch + SLOW_ZONE,
                          stop=lambda: dropped() or bool(self.tool.held_contacts()) or arm_blocked(),
-                         coarse_above=max(qz, surface + held.size) + COARSE_CLEARANCE)
+                         coarse_above=touch + COARSE_CLEARANCE)
         self.tool.release()
         if frame_cb:
             frame_cb()
