@@ -23,20 +23,33 @@ class BlockCache:
         self.block_ids = torch.zeros(batch, 0, dtype=torch.long, device=device)
         self.length = 0
 
-    def run(self, embeds: torch.Tensor, block_ids: torch.Tensor, commit: bool = True) -> torch.Tensor:
-        """Hidden states (B, L, H) of `embeds` at the next L positions; they see the cache and each other by id."""
+    def run(
+        self,
+        embeds: torch.Tensor,
+        block_ids: torch.Tensor,
+        commit: bool = True,
+        positions: torch.Tensor | None = None,
+        keep: int | None = None,
+    ) -> torch.Tensor:
+        """Hidden states (B, L, H) of `embeds` at the next L positions; they see the cache and each other by id.
+
+        `positions` (B, L) overrides the default (the next L cache slots) when rows of a batch sit at different
+        positions (prompts of different lengths, padding slots with id -1). `keep` commits only the first `keep`
+        new tokens (a D2F step: completed blocks first, then active blocks whose KV must not stay).
+        """
         length = embeds.shape[1]
         block_ids = block_ids.to(self.block_ids.device)
         if block_ids.ndim == 1:
             block_ids = block_ids[None].expand(embeds.shape[0], -1)
         q_ids, k_ids = block_ids_for_decoding(self.block_ids, block_ids)
-        positions = torch.arange(self.length, self.length + length, device=embeds.device)
-        positions = positions[None].expand(embeds.shape[0], -1)
+        if positions is None:
+            positions = torch.arange(self.length, self.length + length, device=embeds.device)
+            positions = positions[None].expand(embeds.shape[0], -1)
         hidden = self.backbone(embeds, positions, q_ids, k_ids, cache=self.cache)
-        if commit:
-            self.block_ids, self.length = k_ids, self.length + length
-        else:
-            self.cache.crop(self.length)
+        kept = (length if commit else 0) if keep is None else keep
+        if kept < length:
+            self.cache.crop(kept - length)  # transformers 5: a negative count drops that many trailing tokens
+        self.block_ids, self.length = k_ids[:, : self.length + kept], self.length + kept
         return hidden
 
 
