@@ -1,0 +1,57 @@
+"""Planning states for the decoding benchmarks: test-split scenes of every table task, moved on by the oracle.
+
+Each state is the observation at which a policy plans: the episode start and the first few states after oracle
+steps (later sub-tasks of the same episode). Cached in outputs/ as .npz so sweeps do not re-simulate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+CACHE = Path("outputs/bench/decode_scenes.npz")
+
+
+def collect(tasks: list[str], seeds: int, steps: int) -> dict[str, np.ndarray]:
+    """`seeds` test episodes per task, the first `steps` planning states of each (fewer if it ends sooner)."""
+    import lohovla
+    from lohovla.envs.spec import split_seed
+    from lohovla.policies.base import Action
+    from lohovla.policies.lohovla.vision import downsample
+
+    color, height, goal, task, oracle = [], [], [], [], []
+    for name in tasks:
+        env = lohovla.make_env(name, split="test")
+        for s in range(seeds):
+            obs, info = env.reset(seed=split_seed("test", s))
+            for _ in range(steps):
+                if not info.get("oracle"):
+                    break
+                c, h = downsample(np.asarray(obs["color"]), np.asarray(obs["height"]))
+                color.append(c), height.append(h), goal.append(obs["goal"]), task.append(name)
+                oracle.append(info["oracle"]["subtask"])
+                obs, _, term, trunc, info = env.step(Action.from_env(info["oracle"]).to_env())
+                if term or trunc:
+                    break
+        env.close()
+    return {
+        "color": np.stack(color),
+        "height": np.stack(height).astype(np.float32),
+        "goal": np.array(goal),
+        "task": np.array(task),
+        "oracle": np.array(oracle),
+    }
+
+
+def load(tasks: list[str], seeds: int, steps: int, path: Path = CACHE) -> dict[str, np.ndarray]:
+    """The cached states if they were made with the same request, else collect and cache them."""
+    key = f"{','.join(tasks)}|{seeds}|{steps}"
+    if path.exists():
+        data = dict(np.load(path, allow_pickle=False))
+        if str(data.pop("key")) == key:
+            return data
+    data = collect(tasks, seeds, steps)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, key=np.array(key), **data)
+    return data

@@ -1,0 +1,49 @@
+"""Sub-task decoding settings: which decoder, and the D2F block size and thresholds.
+
+Part of the model config (`ModelConfig.decode`), so a checkpoint carries the thresholds it was tuned with; a policy
+can override any field (`load_policy(path, decoder="d2f", decode={"tau_conf": 0.8})`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+DECODERS = ("ar", "d2f")
+FIRST_MODES = ("mask", "ar")  # how the first sub-task token is predicted (see D2F `first`)
+COMMIT_MODES = ("ar", "block")  # which mask the final KV of a completed block is computed under
+
+
+@dataclass(slots=True)
+class DecodeConfig:
+    """D2F defaults follow the paper's ranges; `commit="ar"` keeps the cache identical to AR's for the action head."""
+
+    decoder: str = "ar"  # ar | d2f
+    block_size: int = 8
+    tau_add: float = 0.1  # append a masked block once the last block's decoded share reaches this
+    tau_act: float = 0.95  # fully activate block b+1 once block b's decoded share reaches this
+    tau_conf: float = 0.9  # unmask every token whose top probability reaches this
+    first: str = "mask"  # mask: the first block is predicted in place (D2F objective); ar: token 1 from BOS
+    commit: str = "ar"  # ar: completed blocks are cached token-causally, as AR training saw clean text; block
+    max_tokens: int | None = None  # None: the model's text.max_subtask_tokens
+
+    def __post_init__(self) -> None:
+        if self.decoder not in DECODERS:
+            raise ValueError(f"unknown decoder {self.decoder!r}; expected one of {DECODERS}")
+        if self.first not in FIRST_MODES:
+            raise ValueError(f"unknown first-token mode {self.first!r}; expected one of {FIRST_MODES}")
+        if self.commit not in COMMIT_MODES:
+            raise ValueError(f"unknown commit mode {self.commit!r}; expected one of {COMMIT_MODES}")
+        if self.block_size < 1:
+            raise ValueError("block_size must be >= 1")
+        for name in ("tau_add", "tau_act", "tau_conf"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1]")
+
+    def with_overrides(self, overrides: dict[str, Any] | None = None, **kwargs: Any) -> DecodeConfig:
+        """A copy with some fields replaced; an unknown key is an error (a typo must not decode differently)."""
+        values = {**(overrides or {}), **{k: v for k, v in kwargs.items() if v is not None}}
+        unknown = sorted(set(values) - {f.name for f in fields(self)})
+        if unknown:
+            raise KeyError(f"unknown decode settings {unknown}")
+        return replace(self, **values)

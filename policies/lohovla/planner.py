@@ -1,0 +1,87 @@
+"""Batched planning: prefill B prompts of different lengths, decode their sub-tasks (AR or D2F), read out.
+
+What a policy server or a many-worker evaluation calls to plan for many scenes in one set of forward passes.
+Prompts are right-padded with block id -1, every row keeps its own positions, so row i's results equal a
+single-row decode of scene i.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from lohovla.policies.lohovla.ar_batch import greedy_decode_batch
+from lohovla.policies.lohovla.ar_decoder import BlockCache
+from lohovla.policies.lohovla.d2f_decoder import DecodeResult, TokenIds, d2f_decode
+from lohovla.policies.lohovla.decode_config import DecodeConfig
+from lohovla.policies.lohovla.model import LoHoVLAModel
+
+
+@dataclass
+class Prompt:
+    """A prefilled batch: images, dense maps, the cache holding [image][goal][BOS] per row and their last states."""
+
+    img: torch.Tensor
+    dense: torch.Tensor
+    cache: BlockCache
+    last: torch.Tensor  # (B, H)
+    lens: list[int]
+
+
+@torch.no_grad()
+def prefill(model: LoHoVLAModel, color: torch.Tensor, height: torch.Tensor, goals: list[list[int]]) -> Prompt:
+    """color (B, 160, 80, 3) uint8 and height (B, 160, 80) at half resolution; goals without BOS."""
+    img, dense, img_emb = model.encode_image(color, height)
+    dev, n_img, b = img_emb.device, img_emb.shape[1], img_emb.shape[0]
+    width = max(len(g) for g in goals) + 1
+    ids = torch.full((b, width), model.codec.pad_id, dtype=torch.long)
+    bids = torch.full((b, n_img + width), -1, dtype=torch.long)
+    lens = []
+    for i, g in enumerate(goals):
+        ids[i, : len(g) + 1] = torch.tensor([*g, model.codec.bos_id])
+        bids[i, : n_img + len(g) + 1] = 0
+        lens.append(n_img + len(g) + 1)
+    emb = torch.cat([img_emb, model.text_embeds(ids.to(dev))], 1)
+    cache = BlockCache(model.backbone, batch=b, device=dev)
+    pos = torch.arange(n_img + width, device=dev)[None].expand(b, -1)
+    hidden = cache.run(emb, bids.to(dev), positions=pos)
+    last = hidden[torch.arange(b, device=dev), torch.tensor(lens, device=dev) - 1]
+    return Prompt(img, dense, cache, last, lens)
+
+
+def token_ids(model: LoHoVLAModel) -> TokenIds:
+    c = model.codec
+    return TokenIds(mask=c.mask_id, eos=c.eos_id, pad=c.pad_id, banned=(c.pad_id, c.bos_id, c.mask_id))
+
+
+@torch.no_grad()
+def decode(model: LoHoVLAModel, prompt: Prompt, cfg: DecodeConfig) -> list[DecodeResult]:
+    """Sub-tasks of every row with the configured decoder; the cache then holds [prompt | fed tokens] per row."""
+    max_tokens = cfg.max_tokens or model.cfg.text.max_subtask_tokens
+    ids = token_ids(model)
+    if cfg.decoder == "d2f":
+        return d2f_decode(model.backbone, prompt.cache, prompt.lens, cfg, ids, max_tokens, prompt.last)
+    return greedy_decode_batch(model.backbone, prompt.cache, prompt.last, prompt.lens, ids.eos, ids.pad, max_tokens)
+
+
+@torch.no_grad()
+def readout(model: LoHoVLAModel, prompt: Prompt, results: list[DecodeResult]) -> torch.Tensor:
+    """Readout states (B, H) after each row's sub-task: feeds [unfed tokens, EOS, readout] as AR blocks.
+
+    Reuses the cache (prompt + fed tokens); the ids match the training layout of block size 1.
+    """
+    c, dev = model.codec, prompt.last.device
+    rests = [[*r.tokens[r.fed :], c.eos_id, c.pad_id] for r in results]
+    width = max(len(x) for x in rests)
+    ids = torch.full((len(rests), width), c.pad_id, dtype=torch.long)
+    bids = torch.full((len(rests), width), -1, dtype=torch.long)
+    pos = torch.zeros((len(rests), width), dtype=torch.long)
+    for i, (r, rest) in enumerate(zip(results, rests)):
+        ids[i, : len(rest)] = torch.tensor(rest)
+        bids[i, : len(rest)] = torch.arange(r.fed + 1, r.fed + 1 + len(rest))
+        pos[i, : len(rest)] = torch.arange(len(rest)) + prompt.lens[i] + r.fed
+    slots = torch.tensor([len(x) - 1 for x in rests], device=dev)
+    emb = model.text_embeds(ids.to(dev), slots)
+    hidden = prompt.cache.run(emb, bids.to(dev), positions=pos.to(dev))
+    return hidden[torch.arange(len(rests), device=dev), slots]

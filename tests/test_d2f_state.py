@@ -1,0 +1,150 @@
+"""D2F decoder rules on a scripted model: activation, guaranteed progress, EOS, length limit, commits.
+
+The fake cache/backbone pair returns, for every fed position, a distribution whose top token is the script's target
+at that sub-task position with a scripted probability, so every rule of the pipeline is checked exactly.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+
+import pytest
+import torch
+
+from lohovla.policies.lohovla.d2f_decoder import TokenIds, d2f_decode
+from lohovla.policies.lohovla.decode_config import DecodeConfig
+
+PAD, BOS, EOS, MASK = 0, 2, 3, 4
+IDS = TokenIds(mask=MASK, eos=EOS, pad=PAD, banned=(PAD, BOS, MASK))
+VOCAB = 16
+PROMPT = 5
+Conf = Callable[[int, int], float]  # (sub-task position, step) -> top probability
+
+
+class Script:
+    """Fake backbone + cache: hidden = (sub-task position, step); logits put `conf` on target[position]."""
+
+    def __init__(self, target: list[int], conf: Conf) -> None:
+        self.target, self.conf = target, conf
+        self.block_ids = torch.zeros(1, PROMPT, dtype=torch.long)
+        self.calls: list[dict] = []
+
+    # cache side
+    def run(self, embeds, block_ids, positions, keep):
+        self.calls.append(
+            {"tokens": embeds[0, :, 0].long().tolist(), "ids": block_ids[0].tolist(), "keep": keep,
+             "pos": (positions[0] - PROMPT).tolist()}
+        )  # fmt: skip
+        step = torch.full_like(positions, len(self.calls) - 1)
+        return torch.stack([positions - PROMPT, step], -1).float()
+
+    # backbone side
+    def embed(self, ids: torch.Tensor) -> torch.Tensor:
+        return ids[..., None].float()
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        out = torch.full((*hidden.shape[:-1], VOCAB), -math.inf)
+        allowed = [t for t in range(VOCAB) if t not in IDS.banned]
+        for idx in itertools.product(*(range(n) for n in hidden.shape[:-1])):
+            pos, step = (int(v) for v in hidden[idx])
+            top = self.target[pos] if 0 <= pos < len(self.target) else 5
+            c = self.conf(pos, step)
+            rest = (1 - c) / (len(allowed) - 1)
+            for t in allowed:
+                out[idx + (t,)] = math.log(c if t == top else rest)
+        return out
+
+
+def decode(target, conf, max_tokens=20, **cfg):
+    script = Script(target, conf)
+    cfg = DecodeConfig(decoder="d2f", **{"tau_add": 0.1, "tau_act": 0.95, "tau_conf": 0.9, **cfg})
+    res = d2f_decode(script, script, [PROMPT], cfg, IDS, max_tokens)[0]
+    return res, script.calls
+
+
+SUB = [5, 6, 7, 8, 9, 10, EOS]  # six words + EOS
+
+
+def LEFT_FIRST(p: int, s: int) -> float:
+    """Never confident; the leftmost masked token is the most confident one (no float ties)."""
+    return 0.5 - 0.01 * p
+
+
+def test_low_confidence_still_decodes_one_token_per_pass_in_order() -> None:
+    res, calls = decode(SUB, LEFT_FIRST, block_size=4)
+    assert res.tokens == SUB[:-1] and res.decoded == 7 and res.forwards == 7
+    # block 2 is appended after the first token (share 1/4 >= tau_add) but stays semi-activated: no progress there
+    assert calls[0]["pos"] == [0, 1, 2, 3] and calls[1]["pos"] == [0, 1, 2, 3, 4, 5, 6, 7]
+    firsts = [c["tokens"] for c in calls]
+    assert all(t[4:] == [MASK] * 4 for t in firsts[1:4])  # block 2 untouched while block 1 is incomplete
+    # block 1 complete after 4 passes: committed (token-causal ids) in pass 5, alongside block 2 as the active part
+    assert calls[4]["keep"] == 4 and calls[4]["ids"][:4] == [1, 2, 3, 4] and calls[4]["pos"][:4] == [0, 1, 2, 3]
+
+
+def test_confident_blocks_finish_in_one_pass_each() -> None:
+    res, calls = decode(SUB, lambda p, s: 0.99, block_size=4)
+    assert res.tokens == SUB[:-1] and res.forwards == 2 and res.tokens_per_forward == 7 / 3
+    assert calls[0]["keep"] == 0 and calls[1]["keep"] == 4
+    assert res.fed == 4  # block 2 is left for the readout pass to feed
+
+
+def test_commit_block_mode_uses_one_id_per_block() -> None:
+    _, calls = decode(SUB, lambda p, s: 0.99, block_size=4, commit="block")
+    assert calls[1]["ids"] == [1, 1, 1, 1, 5, 5, 5, 5]
+
+
+def test_semi_activated_block_unmasks_only_confident_tokens() -> None:
+    # block 1: one token per pass; block 2: position 5 is confident, the others never are
+    res, calls = decode(SUB, lambda p, s: 0.95 if p == 5 else 0.5, block_size=4)
+    assert calls[1]["tokens"][4:] == [MASK] * 4 and calls[2]["tokens"][5] == SUB[5]
+    assert calls[2]["tokens"][4] == MASK and res.tokens == SUB[:-1]
+
+
+def test_activation_threshold_lets_two_blocks_progress_together() -> None:
+    # tau_act 0.5: once half of block 1 is decoded, block 2 is fully active and also gets a forced token per pass
+    res, calls = decode([5, 6, 7, 8, 9, 10, 11, 12, EOS], LEFT_FIRST, block_size=4, tau_act=0.5)
+    assert res.tokens == [5, 6, 7, 8, 9, 10, 11, 12]
+    # passes 1-2: block 1 alone (block 2 semi); 3-4: blocks 1 and 2; 5: blocks 2 and 3 (EOS at 8); 6: position 7
+    assert res.forwards == 6
+    assert calls[2]["tokens"][:8] == [5, 6, MASK, MASK, MASK, MASK, MASK, MASK]
+    assert calls[4]["keep"] == 4 and calls[5]["tokens"][:4] == [9, 10, 11, MASK]
+
+
+def test_eos_truncates_the_block_and_drops_later_blocks() -> None:
+    # EOS at position 2 is unsure; positions after it (never trained) are confident garbage
+    res, calls = decode([5, 6, EOS], lambda p, s: 0.5 if p == 2 else 0.99, block_size=8)
+    assert res.tokens == [5, 6] and res.decoded == 3
+    assert res.forwards == 2  # pass 2 forces EOS (nothing else is masked)
+    assert len(calls[1]["pos"]) == 16  # a second block had been appended, then dropped by the EOS
+
+
+def test_earlier_eos_wins() -> None:
+    # EOS predicted at 4 first, then position 1 turns out to be EOS as well: the sub-task ends at 1
+    target = [5, EOS, 7, 8, EOS]
+    res, _ = decode(target, lambda p, s: 0.99 if p != 1 else 0.3, block_size=8)
+    assert res.tokens == [5] and res.decoded == 2
+
+
+def test_length_limit_without_eos_matches_ar_limit() -> None:
+    res, calls = decode(list(range(5, 16)) * 3, lambda p, s: 0.99, block_size=4, max_tokens=10)
+    assert res.tokens == (list(range(5, 16)) * 3)[:10] and res.decoded == 10
+    assert max(max(c["pos"]) for c in calls) == 9  # no block beyond the limit
+
+
+def test_first_token_from_the_prompt() -> None:
+    script = Script(SUB, lambda p, s: 0.99)
+    cfg = DecodeConfig(decoder="d2f", block_size=4, first="ar")
+    last = torch.tensor([[0.0, 0.0]])  # position 0, "step 0": the prompt's prediction of token 1
+    res = d2f_decode(script, script, [PROMPT], cfg, IDS, 20, last_hidden=last)[0]
+    assert res.tokens == SUB[:-1] and script.calls[0]["tokens"][0] == SUB[0]
+
+
+def test_bad_settings_are_rejected() -> None:
+    with pytest.raises(ValueError):
+        DecodeConfig(decoder="d2f", tau_conf=1.5)
+    with pytest.raises(ValueError):
+        DecodeConfig(decoder="beam")
+    with pytest.raises(KeyError):
+        DecodeConfig().with_overrides({"tau": 0.5})
