@@ -65,6 +65,12 @@ def decode(model: LoHoVLAModel, prompt: Prompt, cfg: DecodeConfig) -> list[Decod
     return greedy_decode_batch(model.backbone, prompt.cache, prompt.last, prompt.lens, ids.eos, ids.pad, max_tokens)
 
 
+def d2f_plan(model: LoHoVLAModel, cache: BlockCache, last: torch.Tensor, cfg: DecodeConfig) -> DecodeResult:
+    """D2F for one prefilled prompt (the policy's cache: [image][goal][BOS] in its first `cache.length` slots)."""
+    max_tokens = cfg.max_tokens or model.cfg.text.max_subtask_tokens
+    return d2f_decode(model.backbone, cache, [cache.length], cfg, token_ids(model), max_tokens, last)[0]
+
+
 @torch.no_grad()
 def readout(model: LoHoVLAModel, prompt: Prompt, results: list[DecodeResult]) -> torch.Tensor:
     """Readout states (B, H) after each row's sub-task: feeds [unfed tokens, EOS, readout] as AR blocks.
