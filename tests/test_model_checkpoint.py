@@ -41,8 +41,10 @@ def test_load_policy_dispatches_checkpoint_dirs(tmp_path) -> None:
     build_model(micro_config()).save_pretrained(str(tmp_path / "m"))
     policy = lohovla.load_policy(str(tmp_path / "m"), replan="never", flow_steps=3)
     assert policy.name == "micro" and policy.rule.strategy == "never" and policy.flow_steps == 3
-    with pytest.raises(NotImplementedError):
-        lohovla.load_policy(str(tmp_path / "m"), decoder="d2f")
+    d2f = lohovla.load_policy(str(tmp_path / "m"), decoder="d2f", decode={"tau_conf": 0.8})
+    assert d2f.decoder == "d2f" and d2f.decode_cfg.tau_conf == 0.8 and d2f.fork().decode_cfg == d2f.decode_cfg
+    with pytest.raises(ValueError):
+        lohovla.load_policy(str(tmp_path / "m"), decoder="beam")
 
 
 def test_pretrained_backbone_from_local_path(tmp_path) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from lohovla.policies.lohovla.decode_config import DecodeConfig
+
 
 @dataclass(slots=True)
 class VisionConfig:
@@ -67,6 +69,7 @@ class ModelConfig:
     backbone: BackboneConfig = field(default_factory=BackboneConfig)
     action: ActionConfig = field(default_factory=ActionConfig)
     text: TextConfig = field(default_factory=TextConfig)
+    decode: DecodeConfig = field(default_factory=DecodeConfig)
     name: str = "lohovla-tiny"
 
     def to_dict(self) -> dict[str, Any]:
@@ -75,6 +78,7 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         parts = {"vision": VisionConfig, "backbone": BackboneConfig, "action": ActionConfig, "text": TextConfig}
+        parts["decode"] = DecodeConfig
         kwargs: dict[str, Any] = {}
         for key, value in (data or {}).items():
             if key in parts:

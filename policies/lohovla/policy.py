@@ -9,6 +9,7 @@ evaluation's planning accuracy counts only those.
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,9 @@ from lohovla.policies.base import Action, Feedback, Step
 from lohovla.policies.lohovla.action_codec import decode_action
 from lohovla.policies.lohovla.action_head import flow_sample, map_mode
 from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
+from lohovla.policies.lohovla.d2f_decoder import DecodeResult
 from lohovla.policies.lohovla.model import LoHoVLAModel
+from lohovla.policies.lohovla.planner import d2f_plan
 from lohovla.policies.lohovla.vision import downsample
 
 from lohovla.closed_loop import ReplanRule
@@ -29,7 +32,7 @@ class LoHoVLAPolicy:
     def __init__(
         self,
         model: LoHoVLAModel,
-        decoder: str = "ar",
+        decoder: str | None = None,
         replan: str = "threshold",
         k: int = 2,
         flow_steps: int | None = None,
@@ -37,11 +40,12 @@ class LoHoVLAPolicy:
         threads: int | None = None,
         device: str = "cpu",
         name: str | None = None,
+        decode: dict[str, Any] | None = None,
     ) -> None:
-        if decoder not in DECODERS:
-            raise ValueError(f"unknown decoder {decoder!r}; expected one of {DECODERS}")
-        if decoder == "d2f":
-            raise NotImplementedError("the D2F decoder is not built yet; use decoder='ar'")
+        # decoder None: the checkpoint's choice (model.cfg.decode); `decode` overrides its D2F settings
+        self.decode_cfg = model.cfg.decode.with_overrides(decode, decoder=decoder)
+        decoder = self.decode_cfg.decoder
+        self.last_decode: DecodeResult | None = None  # stats of the latest sub-task decoded (d2f)
         if threads:
             torch.set_num_threads(int(threads))
         self.model = model.eval().to(device)
@@ -73,6 +77,7 @@ class LoHoVLAPolicy:
             None,
             str(self.device),
             self.name,
+            asdict(self.decode_cfg),
         )
 
     # --- the two halves of a decision ------------------------------------------------------------
@@ -90,6 +95,9 @@ class LoHoVLAPolicy:
 
     def _plan(self, cache: BlockCache, last: torch.Tensor) -> list[int]:
         m = self.model
+        if self.decoder == "d2f":
+            self.last_decode = d2f_plan(m, cache, last, self.decode_cfg)
+            return self.last_decode.tokens
         return greedy_decode(m.backbone, cache, last, m.codec.eos_id, m.cfg.text.max_subtask_tokens)
 
     def _readout(self, cache: BlockCache, tokens: list[int], fed: int) -> torch.Tensor:
