@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 from _model_fixtures import micro_config
+
 from lohovla.policies.lohovla.loading import build_model
 from lohovla.policies.lohovla.model import LoHoVLAModel
 

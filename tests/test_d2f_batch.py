@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 from _d2f_fixtures import scenes, sharp_model
+
 from lohovla.policies.lohovla.ar_decoder import greedy_decode
 from lohovla.policies.lohovla.decode_config import DecodeConfig
 from lohovla.policies.lohovla.planner import decode, prefill, readout

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 import torch
 from _d2f_fixtures import scenes, sharp_model
+
 from lohovla.kernels import block_causal_mask, block_ids_for_training
 from lohovla.policies.lohovla import d2f_decoder
 from lohovla.policies.lohovla.ar_decoder import BlockCache
@@ -93,8 +94,9 @@ def test_readout_after_decoding_equals_the_training_layout(model, decoder) -> No
     h = readout(model, prompt, results)
     _, _, img = model.encode_image(color, height)
     c = model.codec
+    special = (c.bos_id, c.eos_id, c.mask_id, c.pad_id)
     for i, (g, r) in enumerate(zip(goals, results)):
-        lay = build_layout([g], [r.tokens], [1], img.shape[1], c.bos_id, c.eos_id, c.mask_id, c.pad_id, (0.2, 0.7), None)
+        lay = build_layout([g], [r.tokens], [1], img.shape[1], *special, (0.2, 0.7), None)
         text = model.text_embeds(lay.ids, lay.readout - img.shape[1])
         full = model.backbone(torch.cat([img[i : i + 1], text], 1), lay.positions, lay.block_ids)
         assert torch.allclose(h[i], full[0, int(lay.readout[0])], atol=1e-4), (decoder, i)

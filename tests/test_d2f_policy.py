@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from _d2f_fixtures import sharp_model
+
 from lohovla.policies.base import Feedback
 from lohovla.policies.lohovla.decode_config import DecodeConfig
 from lohovla.policies.lohovla.planner import decode, prefill
