@@ -25,9 +25,8 @@ TASKS = ("put-block-into-matching-bowl", "stack-smaller-over-bigger-with-same-co
 
 def scenes(n: int) -> list[dict]:
     """n observations from test-split episodes, advanced by the oracle."""
-    from lohovla.policies.base import Action
-
     import lohovla
+    from lohovla.policies.base import Action
 
     out, seed_index = [], 0
     while len(out) < n:
@@ -47,9 +46,9 @@ def scenes(n: int) -> list[dict]:
 
 def time_policy(spec: str, observations: list[dict], threads: int) -> list[dict]:
     import torch
-    from lohovla.policies.base import Feedback
 
     import lohovla
+    from lohovla.policies.base import Feedback
 
     policy = lohovla.load_policy(spec, threads=threads)
     torch.set_num_threads(threads)

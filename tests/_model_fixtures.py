@@ -7,8 +7,8 @@ The synthetic store has the real shapes and template sentences but random pictur
 from __future__ import annotations
 
 import numpy as np
-from lohovla.policies.lohovla.config import ModelConfig
 
+from lohovla.policies.lohovla.config import ModelConfig
 from lohovla.training.samples import CAPTION_GOAL, CAPTION_TASK, SampleStore
 
 GOALS = {

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import torch
 from _model_fixtures import micro_config
+
+from lohovla.closed_loop import ReplanRule
 from lohovla.policies.base import Feedback, Policy
 from lohovla.policies.lohovla.loading import build_model
 from lohovla.policies.lohovla.policy import LoHoVLAPolicy
-
-from lohovla.closed_loop import ReplanRule
 
 
 def _plans(rule: ReplanRule, rewards: list[float]) -> list[bool]:

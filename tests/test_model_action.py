@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 from _model_fixtures import micro_config, synthetic_store
+
 from lohovla.policies.base import Action
 from lohovla.policies.lohovla.action_codec import decode_action, encode_action, quat_of, yaw_of
 from lohovla.policies.lohovla.action_head import flow_sample, map_loss, map_mode
 from lohovla.policies.lohovla.loading import build_model
-
 from lohovla.training.batching import Collator
 
 

@@ -7,9 +7,9 @@ import json
 import pytest
 import torch
 from _model_fixtures import micro_config, synthetic_store
+
 from lohovla.policies.lohovla.loading import build_model, load_model
 from lohovla.policies.lohovla.model import LoHoVLAModel
-
 from lohovla.training.batching import Collator
 
 
@@ -48,8 +48,9 @@ def test_load_policy_dispatches_checkpoint_dirs(tmp_path) -> None:
 
 
 def test_pretrained_backbone_from_local_path(tmp_path) -> None:
-    from lohovla.policies.lohovla.tokenizer import build_tokenizer
     from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    from lohovla.policies.lohovla.tokenizer import build_tokenizer
 
     tok = build_tokenizer()
     lm = Qwen2ForCausalLM(

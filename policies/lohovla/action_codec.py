@@ -9,6 +9,7 @@ the suction primitive descends until contact, so pick and place heights are read
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.policies.base import Action
 
 X_RANGE = (0.25, 0.75)

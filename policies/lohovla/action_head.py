@@ -12,16 +12,24 @@ import math
 
 import torch
 import torch.nn.functional as F
+from torch import nn
+
 from lohovla.policies.lohovla.config import ActionConfig
 from lohovla.policies.lohovla.vision import IN_CHANNELS
-from torch import nn
 
 
 class ScoreMap(nn.Module):
-    """Logits (B, H, W) over the dense map for one of pick / place, conditioned on the readout state."""
+    """Logits (B, H, W) over the dense map for one of pick / place, conditioned on the readout state.
+
+    Two terms: a query from the readout dotted with a key per cell (the direct "which colour and kind" match, the
+    path measured to learn fast), plus a per-cell MLP over FiLM-modulated features (conjunctions such as a colour
+    inside a named area).
+    """
 
     def __init__(self, channels: int, hidden_size: int) -> None:
         super().__init__()
+        self.query = nn.Linear(hidden_size, channels)
+        self.key = nn.Conv2d(channels, channels, 1)
         self.film = nn.Linear(hidden_size, 2 * channels)
         nn.init.zeros_(self.film.weight)
         nn.init.zeros_(self.film.bias)
@@ -29,7 +37,8 @@ class ScoreMap(nn.Module):
 
     def forward(self, dense: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         gamma, beta = self.film(h)[:, :, None, None].chunk(2, dim=1)
-        return self.head(F.relu(dense * (1 + gamma) + beta))[:, 0]
+        match = torch.einsum("bchw,bc->bhw", self.key(dense), self.query(h)) / dense.shape[1] ** 0.5
+        return match + self.head(F.relu(dense * (1 + gamma) + beta))[:, 0]
 
 
 def cell_centres(hw: tuple[int, int], device: torch.device | None = None) -> torch.Tensor:

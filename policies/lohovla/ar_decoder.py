@@ -8,6 +8,7 @@ active block that is still being unmasked).
 from __future__ import annotations
 
 import torch
+
 from lohovla.kernels import block_ids_for_decoding
 from lohovla.policies.lohovla.backbone import Backbone
 

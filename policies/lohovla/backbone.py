@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from torch import nn
+
 from lohovla.kernels import register_attention
 from lohovla.policies.lohovla.config import BackboneConfig
-from torch import nn
 
 
 def hf_config(cfg: BackboneConfig, vocab_size: int) -> Any:

@@ -11,11 +11,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-import torch
+from safetensors.torch import load_file, save_file
+
 from lohovla.policies.lohovla.config import ModelConfig
 from lohovla.policies.lohovla.model import LoHoVLAModel
 from lohovla.policies.lohovla.tokenizer import TextCodec, build_tokenizer
-from safetensors.torch import load_file, save_file
 
 FORMAT = "lohovla-checkpoint"
 VERSION = 1
@@ -79,7 +79,7 @@ def load_checkpoint_policy(path: Path | str, **kwargs: Any):
     from lohovla.policies.lohovla.policy import LoHoVLAPolicy
 
     device = kwargs.pop("device", "cpu")
-    if "threads" not in kwargs and torch.get_num_threads() > 2:
-        kwargs["threads"] = 2
+    if device == "cpu":  # one thread: a tiny model's decode steps are latency-bound, and threads fight other work
+        kwargs.setdefault("threads", 1)
     model = load_model(path, device)
     return LoHoVLAPolicy(model, device=device, **kwargs)

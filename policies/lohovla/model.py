@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+from torch import nn
+
 from lohovla.policies.lohovla.action_head import FlowHead, ScoreMap, flow_loss, map_loss
 from lohovla.policies.lohovla.backbone import Backbone
 from lohovla.policies.lohovla.config import ModelConfig
 from lohovla.policies.lohovla.sequence import build_layout
 from lohovla.policies.lohovla.tokenizer import TextCodec
 from lohovla.policies.lohovla.vision import ConvEncoder, PretrainedTokens, image_tensor, token_grid
-from torch import nn
 
 
 @dataclass

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from lohovla.closed_loop import ReplanRule
 from lohovla.policies.base import Action, Feedback, Step
 from lohovla.policies.lohovla.action_codec import decode_action
 from lohovla.policies.lohovla.action_head import flow_sample, map_mode
@@ -22,8 +24,6 @@ from lohovla.policies.lohovla.d2f_decoder import DecodeResult
 from lohovla.policies.lohovla.model import LoHoVLAModel
 from lohovla.policies.lohovla.planner import d2f_plan
 from lohovla.policies.lohovla.vision import downsample
-
-from lohovla.closed_loop import ReplanRule
 
 DECODERS = ("ar", "d2f")
 

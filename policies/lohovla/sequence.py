@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+
 from lohovla.kernels import block_ids_for_training
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
-from lohovla.policies.lohovla.config import VisionConfig
 from torch import nn
+
+from lohovla.policies.lohovla.config import VisionConfig
 
 #: Height (m) is scaled by this before it enters the network (a 4 cm block -> 0.4).
 HEIGHT_SCALE = 10.0
