@@ -1,0 +1,133 @@
+"""AR vs D2F sub-task decoding on a checkpoint: passes, tokens per pass, planning latency, agreement, batching.
+
+    python -m benchmarks.decode                                  # shipped lohovla-tiny, 1 torch thread
+    python -m benchmarks.decode --policy runs/x/final --seeds 10 --steps 3 --threads 2
+
+States: test-split scenes of every table task (first sub-task, then the states after the oracle's first steps:
+later sub-tasks). Latency is per scene, alone, on this CPU: image encoding + prompt prefill + decoding (what a
+planning step costs before the action head); tokens per forward counts the prefill as a pass and EOS as a token,
+so AR is exactly 1. Agreement: D2F's sub-task equals AR's token for token. Batched: sub-tasks/s at batch 1/8/32,
+and whether every batched sub-task equals the single-scene one. Writes benchmarks/results/decode.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benchmarks.common import print_table, write_json
+from benchmarks.decode_runs import agreement, plan_all, summary, throughput
+from benchmarks.decode_scenes import load
+
+
+def load_model(spec: str):
+    from lohovla.policies.lohovla.loading import load_model as load
+    from lohovla.policy_loading import shipped_checkpoint
+
+    return load(shipped_checkpoint(spec) or Path(spec))
+
+
+def decode_configs(model, overrides: dict) -> dict:
+    base = model.cfg.decode
+    return {"ar": base.with_overrides(decoder="ar"), "d2f": base.with_overrides(overrides, decoder="d2f")}
+
+
+def texts(codec, rows: list[dict]) -> list[str]:
+    return [codec.decode(r["tokens"]) for r in rows]
+
+
+def per_task(codec, data: dict, runs: dict) -> list[dict]:
+    rows = []
+    for task in dict.fromkeys(data["task"].tolist()):
+        sel = [i for i, t in enumerate(data["task"]) if t == task]
+        ar, d2f = ([runs[k][i] for i in sel] for k in ("ar", "d2f"))
+        sa, sd = summary(ar), summary(d2f)
+        rows.append(
+            {
+                "task": task,
+                "n": len(sel),
+                "ar_vs_oracle": float(np.mean([data["oracle"][i] == o for i, o in zip(sel, texts(codec, ar))])),
+                "agreement": agreement(ar, d2f),
+                "d2f_tpf": sd["tokens_per_forward"],
+                "d2f_forwards": sd["forwards_per_subtask"],
+                "ar_plan_ms": sa["plan_median_ms"],
+                "d2f_plan_ms": sd["plan_median_ms"],
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--policy", default="lohovla-tiny", help="shipped checkpoint name or checkpoint directory")
+    ap.add_argument("--seeds", type=int, default=6, help="test episodes per table task")
+    ap.add_argument("--steps", type=int, default=3, help="planning states per episode (oracle moves on)")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=3, help="timed runs per scene and decoder (median)")
+    ap.add_argument("--batches", default="1,8,32")
+    ap.add_argument("--d2f", default="", help="D2F overrides, e.g. tau_conf=0.8,block_size=4")
+    ap.add_argument("--out", default="benchmarks/results/decode.json")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    import lohovla
+
+    model = load_model(args.policy)
+    overrides = {k: _number(v) for k, v in (kv.split("=") for kv in args.d2f.split(",") if kv)}
+    cfgs = decode_configs(model, overrides)
+    data = load(list(lohovla.TABLE_TASKS), args.seeds, args.steps)
+    runs = plan_all(model, data, cfgs, repeats=args.repeats)
+    sums = {k: summary(v) for k, v in runs.items()}
+    sums["d2f"]["agreement_with_ar"] = agreement(runs["ar"], runs["d2f"])
+    for k in sums:
+        sums[k]["vs_oracle"] = float(np.mean([a == b for a, b in zip(texts(model.codec, runs[k]), data["oracle"])]))
+    speedup = sums["ar"]["plan_median_ms"] / sums["d2f"]["plan_median_ms"]
+    cols = ["decoder", "subtasks", "forwards_per_subtask", "tokens_per_forward", "plan_median_ms", "plan_p95_ms"]
+    cols += ["decode_median_ms", "decode_p95_ms", "vs_oracle"]
+    print_table([{"decoder": k, **v} for k, v in sums.items()], cols)
+    print(f"agreement D2F vs AR {sums['d2f']['agreement_with_ar']:.4f}; median planning speed-up {speedup:.2f}x")
+    tasks = per_task(model.codec, data, runs)
+    print_table(tasks, list(tasks[0]))
+    batched = []
+    for b in (int(x) for x in args.batches.split(",")):
+        for name, cfg in cfgs.items():
+            rate, tokens = throughput(model, data, cfg, b, n=max(32, b))
+            same = float(np.mean([t == r["tokens"] for t, r in zip(tokens, runs[name])]))
+            batched.append({"decoder": name, "batch": b, "subtasks_per_s": rate, "equal_to_single": same})
+    print_table(batched, ["decoder", "batch", "subtasks_per_s", "equal_to_single"])
+    write_json(
+        {
+            "policy": args.policy,
+            "torch_threads": args.threads,
+            "load_average_1min": os.getloadavg()[0],
+            "states": {"tasks": list(lohovla.TABLE_TASKS), "seeds": args.seeds, "steps": args.steps},
+            "decode_config": {k: _plain(v) for k, v in cfgs.items()},
+            "summary": sums,
+            "median_planning_speedup": speedup,
+            "per_task": tasks,
+            "batched": batched,
+        },
+        args.out,
+    )
+
+
+def _number(v: str):
+    for kind in (int, float):
+        try:
+            return kind(v)
+        except ValueError:
+            pass
+    return v
+
+
+def _plain(cfg) -> dict:
+    from dataclasses import asdict
+
+    return asdict(cfg)
+
+
+if __name__ == "__main__":
+    main()
