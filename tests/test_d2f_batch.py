@@ -37,8 +37,9 @@ def _single(model, batch, i, cfg):
         DecodeConfig(decoder="ar", max_tokens=10),
         DecodeConfig(decoder="d2f", block_size=4, tau_conf=0.6, tau_add=0.3, max_tokens=10),
         DecodeConfig(decoder="d2f", block_size=8, tau_conf=0.9, tau_act=0.5, max_tokens=10, first="ar"),
+        DecodeConfig(decoder="d2f", block_size=4, tau_conf=0.6, max_tokens=10, verify=True),
     ],
-    ids=["ar", "d2f-4", "d2f-8-first-ar"],
+    ids=["ar", "d2f-4", "d2f-8-first-ar", "d2f-verify"],
 )
 def test_batch_of_32_equals_32_single_decodes(model, batch, cfg) -> None:
     color, height, goals = batch
@@ -48,6 +49,9 @@ def test_batch_of_32_equals_32_single_decodes(model, batch, cfg) -> None:
     assert len({len(g) for g in goals}) > 4  # prompts of many lengths: padding inside the batch cache
     if cfg.decoder == "d2f":
         assert len({r.forwards for r in results}) > 1  # rows finish at different passes
+    if cfg.verify:  # verified D2F is AR's sub-task, whatever the drafts were
+        ar = decode(model, prefill(model, color, height, goals), DecodeConfig(decoder="ar", max_tokens=10))
+        assert [r.tokens for r in results] == [r.tokens for r in ar]
     for i in range(N):
         one, state = _single(model, batch, i, cfg)
         assert results[i].tokens == one.tokens and results[i].forwards == one.forwards, i

@@ -38,18 +38,22 @@ class Recorder(BlockCache):
 
 
 @torch.no_grad()
-@pytest.mark.parametrize("commit", ["ar", "block"])
-def test_every_cached_d2f_pass_equals_an_uncached_pass(model, commit) -> None:
+@pytest.mark.parametrize("commit,verify", [("ar", False), ("block", False), ("ar", True)])
+def test_every_cached_d2f_pass_equals_an_uncached_pass(model, commit, verify) -> None:
     color, height, goals = scenes(model, 3, seed=1)
     prompt = prefill(model, color, height, goals)
     rec = Recorder(model.backbone).adopt(prompt.cache)
-    cfg = DecodeConfig(decoder="d2f", block_size=4, tau_conf=0.6, tau_add=0.5, max_tokens=14, commit=commit)
+    cfg = DecodeConfig(
+        decoder="d2f", block_size=4, tau_conf=0.6, tau_add=0.5, max_tokens=14, commit=commit, verify=verify
+    )
     results = d2f_decoder.d2f_decode(
         model.backbone, rec, prompt.lens, cfg, d2f_decoder.TokenIds(4, 3, 0, (0, 2, 4)), 14, prompt.last
     )
     assert any(r.fed > 0 for r in results) and max(r.forwards for r in results) >= 3
     _, _, img = model.encode_image(color, height)
     committed = [[] for _ in goals]  # per row: (embedding, position, id) of every cached sub-task token
+    slot = prompt.cache.block_ids.shape[1]  # cache column of the next committed token
+    final_ids = rec.block_ids  # verification marks rejected commits -1 after their pass
     for emb, ids, pos, keep, hidden in rec.passes:
         for i, g in enumerate(goals):
             valid = (ids[i] >= 0).nonzero()[:, 0].tolist()
@@ -68,7 +72,8 @@ def test_every_cached_d2f_pass_equals_an_uncached_pass(model, commit) -> None:
                 sub = len(full_ids) - n
                 train = block_ids_for_training(n, sub, 4, 0)
                 assert torch.equal(block_causal_mask(full_ids, full_ids), block_causal_mask(train, train))
-            committed[i] += [(emb[i, c], pos[i, c], ids[i, c]) for c in range(keep) if ids[i, c] >= 0]
+            committed[i] += [(emb[i, c], pos[i, c], ids[i, c]) for c in range(keep) if final_ids[i, slot + c] >= 0]
+        slot += keep
 
 
 @torch.no_grad()

@@ -24,11 +24,15 @@ Conf = Callable[[int, int], float]  # (sub-task position, step) -> top probabili
 
 
 class Script:
-    """Fake backbone + cache: hidden = (sub-task position, step); logits put `conf` on target[position]."""
+    """Fake backbone + cache: hidden = (sub-task position, step, committed); logits put `conf` on target[position].
 
-    def __init__(self, target: list[int], conf: Conf) -> None:
-        self.target, self.conf = target, conf
+    Committed slots (fed token-causally) predict the next position as AR would: `ar_target[position + 1]`.
+    """
+
+    def __init__(self, target: list[int], conf: Conf, ar_target: list[int] | None = None) -> None:
+        self.target, self.conf, self.ar_target = target, conf, ar_target or target
         self.block_ids = torch.zeros(1, PROMPT, dtype=torch.long)
+        self.length = PROMPT
         self.calls: list[dict] = []
 
     # cache side
@@ -37,8 +41,11 @@ class Script:
             {"tokens": embeds[0, :, 0].long().tolist(), "ids": block_ids[0].tolist(), "keep": keep,
              "pos": (positions[0] - PROMPT).tolist()}
         )  # fmt: skip
+        self.block_ids = torch.cat([self.block_ids, block_ids[:, :keep]], 1)
+        self.length += keep
         step = torch.full_like(positions, len(self.calls) - 1)
-        return torch.stack([positions - PROMPT, step], -1).float()
+        committed = (torch.arange(positions.shape[1]) < keep).expand_as(positions)
+        return torch.stack([positions - PROMPT, step, committed.long()], -1).float()
 
     # backbone side
     def embed(self, ids: torch.Tensor) -> torch.Tensor:
@@ -48,19 +55,24 @@ class Script:
         out = torch.full((*hidden.shape[:-1], VOCAB), -math.inf)
         allowed = [t for t in range(VOCAB) if t not in IDS.banned]
         for idx in itertools.product(*(range(n) for n in hidden.shape[:-1])):
-            pos, step = (int(v) for v in hidden[idx])
-            top = self.target[pos] if 0 <= pos < len(self.target) else 5
-            c = self.conf(pos, step)
+            pos, step, committed = (int(v) for v in hidden[idx])
+            if committed:
+                top, c = self.ar_target[pos + 1] if pos + 1 < len(self.ar_target) else 5, 0.999
+            else:
+                top, c = self.target[pos] if 0 <= pos < len(self.target) else 5, self.conf(pos, step)
             rest = (1 - c) / (len(allowed) - 1)
             for t in allowed:
                 out[idx + (t,)] = math.log(c if t == top else rest)
         return out
 
 
-def decode(target, conf, max_tokens=20, **cfg):
-    script = Script(target, conf)
+BOS_STATE = torch.tensor([[-1.0, 0.0, 1.0]])  # the prompt's last state: AR's prediction of position 0
+
+
+def decode(target, conf, max_tokens=20, ar_target=None, **cfg):
+    script = Script(target, conf, ar_target)
     cfg = DecodeConfig(decoder="d2f", **{"tau_add": 0.1, "tau_act": 0.95, "tau_conf": 0.9, **cfg})
-    res = d2f_decode(script, script, [PROMPT], cfg, IDS, max_tokens)[0]
+    res = d2f_decode(script, script, [PROMPT], cfg, IDS, max_tokens, last_hidden=BOS_STATE)[0]
     return res, script.calls
 
 
@@ -134,11 +146,35 @@ def test_length_limit_without_eos_matches_ar_limit() -> None:
 
 
 def test_first_token_from_the_prompt() -> None:
-    script = Script(SUB, lambda p, s: 0.99)
-    cfg = DecodeConfig(decoder="d2f", block_size=4, first="ar")
-    last = torch.tensor([[0.0, 0.0]])  # position 0, "step 0": the prompt's prediction of token 1
-    res = d2f_decode(script, script, [PROMPT], cfg, IDS, 20, last_hidden=last)[0]
-    assert res.tokens == SUB[:-1] and script.calls[0]["tokens"][0] == SUB[0]
+    res, calls = decode(SUB, lambda p, s: 0.5, block_size=4, first="ar", ar_target=[11, *SUB[1:]])
+    assert calls[0]["tokens"][0] == 11 and res.tokens == [11, *SUB[1:-1]]
+
+
+def test_verify_accepts_agreeing_drafts_with_one_closing_pass() -> None:
+    plain, _ = decode(SUB, lambda p, s: 0.99, block_size=4)
+    res, calls = decode(SUB, lambda p, s: 0.99, block_size=4, verify=True)
+    assert res.tokens == plain.tokens == SUB[:-1]
+    assert res.forwards == plain.forwards + 1 and res.fed == 6  # the tail is committed and checked
+    assert calls[-1]["keep"] == 2 and calls[-1]["pos"] == [4, 5]  # EOS itself is never fed
+
+
+def test_verify_replaces_a_wrong_draft_token_with_ar_and_redecodes_the_rest() -> None:
+    ar = [5, 6, 7, 8, 9, 12, 13, EOS]  # AR differs from the draft at position 5 and runs one token longer
+    res, calls = decode(SUB, lambda p, s: 0.99, block_size=4, verify=True, ar_target=ar)
+    assert res.tokens == ar[:-1] and res.fed == 7
+    assert any(c["keep"] == 2 and c["pos"][:2] == [4, 5] for c in calls)  # commit of 4-5, 5 rejected
+
+
+def test_verify_overrules_an_early_or_a_missing_eos() -> None:
+    early, _ = decode([5, 6, EOS], lambda p, s: 0.99, block_size=4, verify=True, ar_target=SUB)
+    assert early.tokens == SUB[:-1]
+    late, _ = decode(list(range(5, 16)), lambda p, s: 0.99, block_size=4, verify=True, ar_target=[5, 6, 7, EOS])
+    assert late.tokens == [5, 6, 7] and late.decoded == 4
+
+
+def test_verify_hits_the_length_limit_like_ar() -> None:
+    res, _ = decode(list(range(5, 16)), lambda p, s: 0.99, block_size=4, max_tokens=6, verify=True)
+    assert res.tokens == list(range(5, 11)) and res.fed == 6
 
 
 def test_bad_settings_are_rejected() -> None:
@@ -148,3 +184,5 @@ def test_bad_settings_are_rejected() -> None:
         DecodeConfig(decoder="beam")
     with pytest.raises(KeyError):
         DecodeConfig().with_overrides({"tau": 0.5})
+    with pytest.raises(ValueError):
+        DecodeConfig(decoder="d2f", verify=True, commit="block")

@@ -2,10 +2,11 @@
 
 One forward pass per step over [completed blocks to commit | active blocks] of every row, right-padded with block
 id -1. The committed part's KV stays in the cache (recomputed once from final tokens), the active part's is cropped.
-Masked positions are predicted in place, as the D2F objective trains them (sequence.py); block ids only need to be
-monotone, so a block starting at sub-task position s has id s + 1 and, with `commit="ar"`, a committed token at
-position p has id p + 1: exactly the ids of AR decoding, so the action head's readout pass sees the cache it was
-trained on. Rows that finish feed nothing; the batch stops when every row is done.
+Masked positions are predicted in place, as the D2F objective trains them (sequence.py). Block ids only need to be
+monotone: an active span starting at sub-task position s has id s + 1 and, with `commit="ar"`, a committed token at
+position p has id p + 1, exactly the ids of AR decoding, so the action head's readout pass sees the cache it was
+trained on (`commit="block"` caches a block under its in-block bidirectional mask instead). Rows that finish feed
+nothing; the batch stops when every row is done. `verify` checks committed tokens against AR (decode_state.py).
 """
 
 from __future__ import annotations
@@ -47,17 +48,16 @@ class TokenIds:
 
 def _row_inputs(row: D2FRow, ids: TokenIds, commit_mode: str) -> tuple[list[int], list[int], list[int], int]:
     """(token ids, sub-task positions, block ids, number committed) of one row's next pass."""
-    commit = row.to_commit()
-    toks, pos, bids = [], [], []
-    for b in commit:
-        for p in range(b.start, b.end):
-            toks.append(int(row.tokens[p])), pos.append(p), bids.append(p + 1 if commit_mode == "ar" else b.start + 1)
-    for b in row.active():
-        for p in range(b.start, b.end):
+    lo, upto = row.commit_range()
+    starts = {p: b.start for b in row.blocks for p in range(b.start, b.end)}
+    toks = [int(row.tokens[p]) for p in range(lo, upto)]
+    pos = list(range(lo, upto))
+    bids = [p + 1 if commit_mode == "ar" else starts[p] + 1 for p in pos]
+    for first, end in row.active():
+        for p in range(first, end):
             t = row.tokens[p]
-            toks.append(ids.mask if t is None else int(t)), pos.append(p), bids.append(b.start + 1)
-    n_commit = sum(b.end - b.start for b in commit)
-    return toks, pos, bids, n_commit
+            toks.append(ids.mask if t is None else int(t)), pos.append(p), bids.append(first + 1)
+    return toks, pos, bids, upto - lo
 
 
 @torch.no_grad()
@@ -72,44 +72,58 @@ def d2f_decode(
 ) -> list[DecodeResult]:
     """Decode one sub-task per row of a cache holding the prompts (row i: `prompt_lens[i]` valid slots).
 
-    `last_hidden` (B, H), the prompts' last states, is needed only for `cfg.first == "ar"`.
+    `last_hidden` (B, H), the prompts' last states, is needed for `cfg.first == "ar"` and `cfg.verify`.
     """
     t0 = time.perf_counter()
     dev = cache.block_ids.device
-    th = Thresholds(cfg.block_size, cfg.tau_add, cfg.tau_act, cfg.tau_conf, max_len=max_tokens)
+    th = Thresholds(cfg.block_size, cfg.tau_add, cfg.tau_act, cfg.tau_conf, max_tokens, cfg.verify)
     rows = [D2FRow(th, ids.eos) for _ in prompt_lens]
-    if cfg.first == "ar":
+    if cfg.first == "ar" or cfg.verify:
         if last_hidden is None:
-            raise ValueError("first='ar' needs the prompts' last hidden states")
-        first = _predict(backbone, last_hidden[:, None], ids)[1][:, 0].tolist()
+            raise ValueError("first='ar' and verify need the prompts' last hidden states")
+        first = _greedy(backbone, last_hidden[:, None])[:, 0].tolist()  # AR's own first token, unrestricted
         for row, tok in zip(rows, first):
-            row.seed(int(tok))
-    bases = [p for p in prompt_lens]  # sub-task position 0 sits at the row's prompt length
+            row.ar_next = tok
+            if not cfg.verify:
+                row.seed(tok)
     while not all(r.done for r in rows):
-        live = [i for i, r in enumerate(rows) if not r.done]
-        for i in live:
-            rows[i].prepare()
-        plans = {i: (_row_inputs(rows[i], ids, cfg.commit), rows[i].to_commit()) for i in live}
-        n_commit = max(n for (_, _, _, n), _ in plans.values())
-        width = n_commit + max(len(t) - n for (t, _, _, n), _ in plans.values())
+        for r in rows:
+            if not r.done:
+                r.prepare()
+        live = [i for i, r in enumerate(rows) if not r.done]  # verify may finish a row in prepare (AR's EOS)
+        if not live:
+            break
+        plans = {i: _row_inputs(rows[i], ids, cfg.commit) for i in live}
+        n_commit = max(n for _, _, _, n in plans.values())
+        width = n_commit + max(len(t) - n for t, _, _, n in plans.values())
         tok = torch.full((len(rows), width), ids.pad, dtype=torch.long)
         bid = torch.full((len(rows), width), -1, dtype=torch.long)
         pos = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, ((t, p, b, n), _) in plans.items():
+        for i, (t, p, b, n) in plans.items():
             # committed tokens left-aligned in [0, n_commit), active ones from n_commit on
             cols = list(range(n)) + list(range(n_commit, n_commit + len(t) - n))
             tok[i, cols], bid[i, cols] = torch.tensor(t), torch.tensor(b)
-            pos[i, cols] = torch.tensor(p) + bases[i]
+            pos[i, cols] = torch.tensor(p) + prompt_lens[i]
+        before = cache.length
         hidden = cache.run(backbone.embed(tok.to(dev)), bid.to(dev), positions=pos.to(dev), keep=n_commit)
-        conf, pred = _predict(backbone, hidden[:, n_commit:], ids)
-        conf, pred = conf.tolist(), pred.tolist()
-        for i, ((_, p, _, n), commit) in plans.items():
+        conf, pred = (x.tolist() for x in _predict(backbone, hidden[:, n_commit:], ids))
+        ar = _greedy(backbone, hidden[:, :n_commit]).tolist() if cfg.verify and n_commit else None
+        for i, (_, p, _, n) in plans.items():
             row = rows[i]
-            row.mark_committed(commit)
+            row.forwards += 1
+            valid = row.commit(p[n - 1] + 1 if n else row.cached, ar[i][:n] if ar is not None else None)
+            if valid < n:  # verification rejected a committed token: its KV and later ones are never seen
+                cache.block_ids[i, before + valid : before + n] = -1
+                continue
             act = [(j, q) for j, q in enumerate(p[n:]) if row.tokens[q] is None]  # column in the active part
             row.apply([q for _, q in act], [conf[i][c] for c, _ in act], [pred[i][c] for c, _ in act])
     ms = (time.perf_counter() - t0) * 1000
-    return [DecodeResult(r.result(), r.forwards, len(r.tokens), r.n_cached, ms) for r in rows]
+    return [DecodeResult(r.result(), r.forwards, len(r.tokens), r.cached, ms) for r in rows]
+
+
+def _greedy(backbone: Backbone, hidden: torch.Tensor) -> torch.Tensor:
+    """AR's choice: the plain argmax of the logits (what greedy_decode takes)."""
+    return backbone.logits(hidden).argmax(-1).cpu()
 
 
 def _predict(backbone: Backbone, hidden: torch.Tensor, ids: TokenIds) -> tuple[torch.Tensor, torch.Tensor]:

@@ -25,6 +25,7 @@ class DecodeConfig:
     tau_conf: float = 0.9  # unmask every token whose top probability reaches this
     first: str = "mask"  # mask: the first block is predicted in place (D2F objective); ar: token 1 from BOS
     commit: str = "ar"  # ar: completed blocks are cached token-causally, as AR training saw clean text; block
+    verify: bool = False  # check committed tokens against AR's greedy choice (free, in the commit pass): AR's output
     max_tokens: int | None = None  # None: the model's text.max_subtask_tokens
 
     def __post_init__(self) -> None:
@@ -34,6 +35,8 @@ class DecodeConfig:
             raise ValueError(f"unknown first-token mode {self.first!r}; expected one of {FIRST_MODES}")
         if self.commit not in COMMIT_MODES:
             raise ValueError(f"unknown commit mode {self.commit!r}; expected one of {COMMIT_MODES}")
+        if self.verify and self.commit != "ar":
+            raise ValueError("verify reads AR's predictions from token-causal commits: it needs commit='ar'")
         if self.block_size < 1:
             raise ValueError("block_size must be >= 1")
         for name in ("tau_add", "tau_act", "tau_conf"):

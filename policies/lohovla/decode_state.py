@@ -1,9 +1,13 @@
-"""The D2F state of one sequence: blocks of the sub-task, their activation, unmasking and EOS, without torch.
+"""The D2F state of one sequence: blocks of the sub-task, their activation, unmasking, EOS and the cached prefix.
 
 Kept apart from the model so the pipeline rules can be tested against scripted confidences. Positions are indices
 into the sub-task (0 = the token after BOS). A block is semi-activated (unmasks only confident tokens), fully
 activated (also unmasks its most confident token when none is confident: guaranteed progress) or complete (no
-masks); a complete block whose predecessors are all cached is committed to the KV cache in the next forward pass.
+masks); complete blocks right after the cached prefix are committed to the KV cache in the next forward pass.
+
+With `verify`, committed tokens are also checked against AR's greedy choice, read for free from the commit part of
+the pass (its KV is computed token-causally, so position p's hidden state is AR's prediction of p + 1): the first
+mismatch is replaced by AR's token and everything after it is masked again, so the result is AR's sub-task.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ class Block:
     start: int
     end: int  # exclusive; shrinks when EOS is decoded inside the block
     full: bool = False  # fully activated
-    cached: bool = False  # its final KV is in the cache
 
 
 @dataclass
@@ -26,17 +29,20 @@ class Thresholds:
     tau_act: float
     tau_conf: float
     max_len: int  # most sub-task positions (as AR: at most max_tokens tokens; EOS needs a free position)
+    verify: bool = False
 
 
 @dataclass
 class D2FRow:
-    """One sequence being decoded; `step_inputs` -> one forward pass -> `apply`."""
+    """One sequence being decoded; `commit_range` / `active` -> one forward pass -> `apply` (+ `verify`)."""
 
     th: Thresholds
     eos_id: int
     tokens: list[int | None] = field(default_factory=list)  # None = still [MASK]
     blocks: list[Block] = field(default_factory=list)
     eos: int | None = None  # position of the first decoded EOS
+    cached: int = 0  # positions [0, cached) are in the KV cache
+    ar_next: int | None = None  # verify: AR's greedy token at position `cached`
     forwards: int = 0
 
     def __post_init__(self) -> None:
@@ -52,19 +58,23 @@ class D2FRow:
 
     @property
     def done(self) -> bool:
-        """EOS decoded and every block complete, or the length limit reached with every block complete."""
+        """EOS decoded (or the length limit reached) and every block complete; with verify, every token checked."""
         if not all(self.complete(b) for b in self.blocks):
             return False
-        return self.eos is not None or len(self.tokens) >= self.th.max_len
+        if self.eos is None and len(self.tokens) < self.th.max_len:
+            return False
+        if not self.th.verify:
+            return True
+        return self.cached == self._end and (self.eos is None or self.ar_next == self.eos_id)
 
     @property
-    def n_cached(self) -> int:
-        return max((b.end for b in self.blocks if b.cached), default=0)
+    def _end(self) -> int:
+        """Positions that ever go into the cache: the tokens before EOS."""
+        return len(self.tokens) if self.eos is None else self.eos
 
     def result(self) -> list[int]:
         """The sub-task tokens without EOS (every position must be decoded)."""
-        toks = self.tokens if self.eos is None else self.tokens[: self.eos]
-        return [int(t) for t in toks if t is not None]
+        return [int(t) for t in self.tokens[: self._end] if t is not None]
 
     # --- one step ------------------------------------------------------------------------------------
     def prepare(self) -> None:
@@ -72,37 +82,37 @@ class D2FRow:
         last = self.blocks[-1]
         if self.eos is None and len(self.tokens) < self.th.max_len and self.share(last) >= self.th.tau_add:
             self._append(full=False)
+        if self.th.verify:
+            self._sync_next()
         for prev, b in zip(self.blocks, self.blocks[1:]):
-            if not b.full and (prev.cached or self.share(prev) >= self.th.tau_act):
+            if not b.full and (prev.end <= self.cached or self.share(prev) >= self.th.tau_act):
                 b.full = True
 
-    def to_commit(self) -> list[Block]:
-        """Complete blocks whose predecessors are all cached: fed with final tokens, their KV kept."""
-        out = []
+    def commit_range(self) -> tuple[int, int]:
+        """Positions fed with final tokens whose KV stays: complete blocks right after the cached prefix."""
+        upto = self.cached
         for b in self.blocks:
-            if b.cached:
+            if b.end <= self.cached:
                 continue
             if not self.complete(b):
                 break
-            out.append(b)
-        return out
+            upto = b.end
+        return self.cached, min(upto, self._end)
 
-    def active(self) -> list[Block]:
-        """Blocks fed as queries whose KV is dropped after the pass (everything after the committed ones)."""
-        commit = {id(b) for b in self.to_commit()}
-        return [b for b in self.blocks if not b.cached and id(b) not in commit]
+    def active(self) -> list[tuple[int, int]]:
+        """(first, end) position ranges fed as queries whose KV is dropped: everything after the commit range."""
+        upto = self.commit_range()[1]
+        spans = [(max(b.start, upto), b.end) for b in self.blocks]
+        return [(lo, hi) for lo, hi in spans if lo < hi and not (self.th.verify and lo >= self._end)]
 
     def apply(self, positions: list[int], conf: list[float], pred: list[int]) -> list[int]:
         """Unmask after a pass; `positions` are the masked active positions with their top prob and token.
 
-        Returns the positions decoded now. Blocks committed in this pass must be marked by `mark_committed`.
+        Returns the positions decoded now. The commit range of the pass is settled by `commit`, first.
         """
-        self.forwards += 1
         by_pos = {p: (c, t) for p, c, t in zip(positions, conf, pred)}
         decoded: list[int] = []
         for b in self.blocks:
-            if b.cached:
-                continue
             masked = [p for p in range(b.start, b.end) if self.tokens[p] is None and p in by_pos]
             if not masked:
                 continue
@@ -117,15 +127,29 @@ class D2FRow:
             self._truncate(min(eos))
         return [p for p in decoded if p < len(self.tokens)]
 
+    def commit(self, upto: int, ar_pred: list[int] | None = None) -> int:
+        """The pass committed positions [cached, upto); returns how many of them stay valid.
+
+        `ar_pred[k]` (verify) is AR's greedy token after committed position cached + k. A token that differs from
+        AR's is replaced by it and everything after it is masked again; its KV and later ones must be dropped.
+        """
+        start = self.cached
+        if not self.th.verify or ar_pred is None:
+            self.cached = upto
+            return upto - start
+        want = [self.ar_next, *ar_pred]  # AR's choice at positions start .. upto
+        for p in range(start, upto):
+            if self.tokens[p] != want[p - start]:
+                self._reject(p, int(want[p - start]))
+                return p - start
+        self.cached, self.ar_next = upto, int(want[upto - start])
+        return upto - start
+
     def seed(self, token: int) -> None:
-        """Decode position 0 from outside (the prompt's next-token prediction, D2F `first="ar"`)."""
+        """Decode position 0 from outside (the prompt's next-token prediction: `first="ar"`, or verify)."""
         self.tokens[0] = token
         if token == self.eos_id:
             self._truncate(0)
-
-    def mark_committed(self, blocks: list[Block]) -> None:
-        for b in blocks:
-            b.cached = True
 
     # --- internals -----------------------------------------------------------------------------------
     def _append(self, full: bool) -> None:
@@ -140,3 +164,24 @@ class D2FRow:
         self.tokens = self.tokens[: self.eos + 1]
         self.blocks = [b for b in self.blocks if b.start <= self.eos]
         self.blocks[-1].end = min(self.blocks[-1].end, self.eos + 1)
+
+    def _sync_next(self) -> None:
+        """Verify: the first uncached position takes AR's token (known from the last commit), for free."""
+        p = self.cached
+        if self.ar_next is None or p >= len(self.tokens):
+            return
+        if self.tokens[p] is None:
+            self.seed_at(p, self.ar_next)
+        elif self.tokens[p] != self.ar_next:
+            self._reject(p, self.ar_next)
+
+    def seed_at(self, p: int, token: int) -> None:
+        self.tokens[p] = token
+        if token == self.eos_id:
+            self._truncate(p)
+
+    def _reject(self, p: int, token: int) -> None:
+        """Verification: position p becomes AR's token, later positions are masked again (EOS too)."""
+        self.cached, self.ar_next, self.eos = p, token, None
+        self.tokens[p + 1 :] = [None] * (len(self.tokens) - p - 1)
+        self.seed_at(p, token)
