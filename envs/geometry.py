@@ -14,6 +14,19 @@ def yaw_of(quat) -> float:
     return float(np.arctan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z)))
 
 
+def cube_yaw(quat) -> float:
+    """Yaw of a cube about the vertical, whichever face it rests on.
+
+    For a cube lying on a side face (after a drop) `yaw_of` is meaningless; here the body axis nearest the
+    vertical is found and the yaw of another body axis is returned, so a tipped but aligned cube still reads
+    right modulo 90 degrees. For an upright body it equals `yaw_of`.
+    """
+    rot = np.array(pb.getMatrixFromQuaternion(list(quat))).reshape(3, 3)
+    up = int(np.argmax(np.abs(rot[2])))
+    other = rot[:, (up + 1) % 3]
+    return float(np.arctan2(other[1], other[0]))
+
+
 def quat_from_yaw(yaw: float) -> np.ndarray:
     return np.array([0.0, 0.0, np.sin(yaw / 2), np.cos(yaw / 2)])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pybullet as pb
-from lohovla.envs.geometry import yaw_of
+from lohovla.envs.geometry import cube_yaw, yaw_of
 from lohovla.envs.objects import SceneObject, make_block, make_bowl, make_table, make_zone
 
 TIME_STEP = 1.0 / 240.0
@@ -64,7 +64,9 @@ class World:
         return self.pose(obj)[0]
 
     def yaw(self, obj: SceneObject) -> float:
-        return yaw_of(self.pose(obj)[1])
+        """Yaw about the vertical; for blocks, modulo 90 degrees whichever face they rest on."""
+        quat = self.pose(obj)[1]
+        return cube_yaw(quat) if obj.kind == "block" else yaw_of(quat)
 
     def set_pose(self, obj: SceneObject | int, pos, quat) -> None:
         body = obj.body if isinstance(obj, SceneObject) else obj
