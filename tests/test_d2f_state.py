@@ -153,16 +153,19 @@ def test_first_token_from_the_prompt() -> None:
 def test_verify_accepts_agreeing_drafts_with_one_closing_pass() -> None:
     plain, _ = decode(SUB, lambda p, s: 0.99, block_size=4)
     res, calls = decode(SUB, lambda p, s: 0.99, block_size=4, verify=True)
-    assert res.tokens == plain.tokens == SUB[:-1]
-    assert res.forwards == plain.forwards + 1 and res.fed == 6  # the tail is committed and checked
-    assert calls[-1]["keep"] == 2 and calls[-1]["pos"] == [4, 5]  # EOS itself is never fed
+    assert res.tokens == plain.tokens == SUB[:-1] and res.forwards == plain.forwards == 2
+    # pass 1: AR's first token committed, both blocks drafted; pass 2: the drafts committed and checked (EOS is
+    # never fed: AR's prediction after position 5 confirms it)
+    assert calls[0]["keep"] == 1 and calls[0]["pos"] == list(range(8))
+    assert calls[1]["keep"] == 5 and calls[1]["pos"] == [1, 2, 3, 4, 5] and res.fed == 6
 
 
 def test_verify_replaces_a_wrong_draft_token_with_ar_and_redecodes_the_rest() -> None:
     ar = [5, 6, 7, 8, 9, 12, 13, EOS]  # AR differs from the draft at position 5 and runs one token longer
     res, calls = decode(SUB, lambda p, s: 0.99, block_size=4, verify=True, ar_target=ar)
-    assert res.tokens == ar[:-1] and res.fed == 7
-    assert any(c["keep"] == 2 and c["pos"][:2] == [4, 5] for c in calls)  # commit of 4-5, 5 rejected
+    assert res.tokens == ar[:-1] and res.fed == 7 and res.forwards == 4
+    assert calls[1]["keep"] == 5 and calls[1]["tokens"][4] == 10  # draft 10 at position 5 committed, rejected
+    assert calls[2]["pos"][0] == 5 and calls[2]["tokens"][0] == 12  # AR's token there, then the rest re-drafted
 
 
 def test_verify_overrules_an_early_or_a_missing_eos() -> None:

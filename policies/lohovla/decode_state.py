@@ -7,7 +7,9 @@ masks); complete blocks right after the cached prefix are committed to the KV ca
 
 With `verify`, committed tokens are also checked against AR's greedy choice, read for free from the commit part of
 the pass (its KV is computed token-causally, so position p's hidden state is AR's prediction of p + 1): the first
-mismatch is replaced by AR's token and everything after it is masked again, so the result is AR's sub-task.
+mismatch is replaced by AR's token and everything after it is masked again, so the result is AR's sub-task. The
+decoded prefix is then committed every pass (not only whole blocks) and AR's token at the first masked position is
+taken, which is the guaranteed progress; unsure positions are left to AR instead of being forced.
 """
 
 from __future__ import annotations
@@ -79,18 +81,28 @@ class D2FRow:
     # --- one step ------------------------------------------------------------------------------------
     def prepare(self) -> None:
         """Before a forward pass: append a block if the last is decoded enough, then update activations."""
+        if self.th.verify:
+            self._sync_next()
         last = self.blocks[-1]
         if self.eos is None and len(self.tokens) < self.th.max_len and self.share(last) >= self.th.tau_add:
             self._append(full=False)
-        if self.th.verify:
-            self._sync_next()
+            if self.th.verify:
+                self._sync_next()  # the cached prefix may have reached the new block
         for prev, b in zip(self.blocks, self.blocks[1:]):
             if not b.full and (prev.end <= self.cached or self.share(prev) >= self.th.tau_act):
                 b.full = True
 
     def commit_range(self) -> tuple[int, int]:
-        """Positions fed with final tokens whose KV stays: complete blocks right after the cached prefix."""
+        """Positions fed with final tokens whose KV stays: complete blocks right after the cached prefix.
+
+        With verify: the whole decoded prefix, block complete or not, so drafts are checked as soon as possible and
+        AR's token at the first masked position comes back for free.
+        """
         upto = self.cached
+        if self.th.verify:
+            while upto < self._end and self.tokens[upto] is not None:
+                upto += 1
+            return self.cached, upto
         for b in self.blocks:
             if b.end <= self.cached:
                 continue
@@ -117,7 +129,7 @@ class D2FRow:
             if not masked:
                 continue
             take = [p for p in masked if by_pos[p][0] >= self.th.tau_conf]
-            if not take and b.full:
+            if not take and b.full and not self.th.verify:  # verify: AR's token at the frontier is the progress
                 take = [max(masked, key=lambda p: by_pos[p][0])]
             for p in take:
                 self.tokens[p] = by_pos[p][1]
