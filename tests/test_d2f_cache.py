@@ -14,6 +14,7 @@ from _d2f_fixtures import scenes, sharp_model
 from lohovla.kernels import block_causal_mask, block_ids_for_training
 from lohovla.policies.lohovla import d2f_decoder
 from lohovla.policies.lohovla.ar_decoder import BlockCache
+from lohovla.policies.lohovla.cache_rows import put_rows, take_rows
 from lohovla.policies.lohovla.decode_config import DecodeConfig
 from lohovla.policies.lohovla.planner import decode, prefill, readout
 from lohovla.policies.lohovla.sequence import build_layout
@@ -105,3 +106,26 @@ def test_readout_after_decoding_equals_the_training_layout(model, decoder) -> No
         text = model.text_embeds(lay.ids, lay.readout - img.shape[1])
         full = model.backbone(torch.cat([img[i : i + 1], text], 1), lay.positions, lay.block_ids)
         assert torch.allclose(h[i], full[0, int(lay.readout[0])], atol=1e-4), (decoder, i)
+
+
+@torch.no_grad()
+def test_compacted_rows_give_back_the_same_cache(model) -> None:
+    """Passes over a subset of rows, merged back, equal the same passes over the padded full batch."""
+    color, height, goals = scenes(model, 4, seed=4)
+    a, b = prefill(model, color, height, goals), prefill(model, color, height, goals)
+    rows, emb = [1, 3], model.backbone.embed(torch.tensor([[20, 21, 22], [23, 24, 25]]))
+    pos = torch.tensor(a.lens)[rows, None] + torch.arange(3)
+    sub = take_rows(a.cache, rows)
+    got = sub.run(emb, torch.tensor([[1, 2, 3]] * 2), positions=pos, keep=2)
+    put_rows(a.cache, sub, rows)
+    ids = torch.full((4, 3), -1)
+    ids[rows] = torch.tensor([1, 2, 3])
+    full_emb, full_pos = torch.zeros(4, 3, emb.shape[-1]), torch.zeros(4, 3, dtype=torch.long)
+    full_emb[rows], full_pos[rows] = emb, pos
+    want = b.cache.run(full_emb, ids, positions=full_pos, keep=2)
+    assert torch.allclose(got, want[rows], atol=1e-5)
+    assert torch.equal(a.cache.block_ids, b.cache.block_ids) and a.cache.length == b.cache.length
+    for la, lb in zip(a.cache.cache.layers, b.cache.cache.layers):
+        assert torch.allclose(la.keys[rows], lb.keys[rows], atol=1e-5)
+    results = decode(model, a, DecodeConfig(decoder="ar", max_tokens=6))  # the merged cache decodes on
+    assert [r.tokens for r in results] == [r.tokens for r in decode(model, b, DecodeConfig(decoder="ar", max_tokens=6))]

@@ -12,6 +12,7 @@ import torch
 
 from lohovla.policies.lohovla.ar_decoder import BlockCache
 from lohovla.policies.lohovla.backbone import Backbone
+from lohovla.policies.lohovla.cache_rows import Compactor
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult
 
 
@@ -31,7 +32,8 @@ def greedy_decode_batch(
     b = last_hidden.shape[0]
     out: list[list[int]] = [[] for _ in range(b)]
     done, ended, forwards = [False] * b, [False] * b, [0] * b
-    hidden = last_hidden
+    hidden = last_hidden.clone()
+    compactor = Compactor(cache)
     for k in range(1, max_tokens + 1):
         pred = backbone.logits(hidden).argmax(-1).tolist()
         for i in range(b):
@@ -44,12 +46,14 @@ def greedy_decode_batch(
             done[i] = k == max_tokens
         if all(done):
             break
-        live = torch.tensor([not d for d in done], device=dev)
-        toks = torch.where(live, torch.tensor(pred, device=dev), pad_id)[:, None]
+        work, wrows = compactor.view([i for i in range(b) if not done[i]])
+        live = torch.tensor([not done[i] for i in wrows], device=dev)
+        toks = torch.where(live, torch.tensor([pred[i] for i in wrows], device=dev), pad_id)[:, None]
         bids = torch.where(live, k, -1)[:, None]
-        pos = torch.tensor(prompt_lens, device=dev)[:, None] + (k - 1)
+        pos = torch.tensor([prompt_lens[i] for i in wrows], device=dev)[:, None] + (k - 1)
         for i in range(b):
             forwards[i] += int(not done[i])
-        hidden = cache.run(backbone.embed(toks), bids, positions=pos)[:, -1]
+        hidden[wrows] = work.run(backbone.embed(toks), bids, positions=pos)[:, -1]
+    compactor.finish()
     ms = (time.perf_counter() - t0) * 1000
     return [DecodeResult(out[i], forwards[i], len(out[i]) + int(ended[i]), forwards[i], ms) for i in range(b)]

@@ -18,6 +18,7 @@ import torch
 
 from lohovla.policies.lohovla.ar_decoder import BlockCache
 from lohovla.policies.lohovla.backbone import Backbone
+from lohovla.policies.lohovla.cache_rows import Compactor
 from lohovla.policies.lohovla.decode_config import DecodeConfig
 from lohovla.policies.lohovla.decode_state import D2FRow, Thresholds
 
@@ -86,6 +87,7 @@ def d2f_decode(
             row.ar_next = tok
             if not cfg.verify:
                 row.seed(tok)
+    compactor = Compactor(cache)
     while not all(r.done for r in rows):
         for r in rows:
             if not r.done:
@@ -93,32 +95,47 @@ def d2f_decode(
         live = [i for i, r in enumerate(rows) if not r.done]  # verify may finish a row in prepare (AR's EOS)
         if not live:
             break
+        work, wrows = compactor.view(live)
         plans = {i: _row_inputs(rows[i], ids, cfg.commit) for i in live}
-        n_commit = max(n for _, _, _, n in plans.values())
-        width = n_commit + max(len(t) - n for t, _, _, n in plans.values())
-        tok = torch.full((len(rows), width), ids.pad, dtype=torch.long)
-        bid = torch.full((len(rows), width), -1, dtype=torch.long)
-        pos = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, (t, p, b, n) in plans.items():
-            # committed tokens left-aligned in [0, n_commit), active ones from n_commit on
-            cols = list(range(n)) + list(range(n_commit, n_commit + len(t) - n))
-            tok[i, cols], bid[i, cols] = torch.tensor(t), torch.tensor(b)
-            pos[i, cols] = torch.tensor(p) + prompt_lens[i]
-        before = cache.length
-        hidden = cache.run(backbone.embed(tok.to(dev)), bid.to(dev), positions=pos.to(dev), keep=n_commit)
+        tok, bid, pos, n_commit = _pack(plans, wrows, prompt_lens, ids.pad)
+        before = work.length
+        hidden = work.run(backbone.embed(tok.to(dev)), bid.to(dev), positions=pos.to(dev), keep=n_commit)
         conf, pred = (x.tolist() for x in _predict(backbone, hidden[:, n_commit:], ids))
         ar = _greedy(backbone, hidden[:, :n_commit]).tolist() if cfg.verify and n_commit else None
-        for i, (_, p, _, n) in plans.items():
+        for k, i in enumerate(wrows):
+            if i not in plans:
+                continue
+            _, p, _, n = plans[i]
             row = rows[i]
             row.forwards += 1
-            valid = row.commit(p[n - 1] + 1 if n else row.cached, ar[i][:n] if ar is not None else None)
+            valid = row.commit(p[n - 1] + 1 if n else row.cached, ar[k][:n] if ar is not None else None)
             if valid < n:  # verification rejected a committed token: its KV and later ones are never seen
-                cache.block_ids[i, before + valid : before + n] = -1
+                work.block_ids[k, before + valid : before + n] = -1
                 continue
             act = [(j, q) for j, q in enumerate(p[n:]) if row.tokens[q] is None]  # column in the active part
-            row.apply([q for _, q in act], [conf[i][c] for c, _ in act], [pred[i][c] for c, _ in act])
+            row.apply([q for _, q in act], [conf[k][c] for c, _ in act], [pred[k][c] for c, _ in act])
+    compactor.finish()
     ms = (time.perf_counter() - t0) * 1000
     return [DecodeResult(r.result(), r.forwards, len(r.tokens), r.cached, ms) for r in rows]
+
+
+def _pack(
+    plans: dict[int, tuple[list[int], list[int], list[int], int]], wrows: list[int], prompt_lens: list[int], pad: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int]:
+    """(tokens, block ids, positions) of one pass over the working rows: commits in [0, C), active from C on."""
+    n_commit = max(n for _, _, _, n in plans.values())
+    width = n_commit + max(len(t) - n for t, _, _, n in plans.values())
+    tok = torch.full((len(wrows), width), pad, dtype=torch.long)
+    bid = torch.full((len(wrows), width), -1, dtype=torch.long)
+    pos = torch.zeros((len(wrows), width), dtype=torch.long)
+    for k, i in enumerate(wrows):
+        if i not in plans:
+            continue
+        t, p, b, n = plans[i]
+        cols = list(range(n)) + list(range(n_commit, n_commit + len(t) - n))
+        tok[k, cols], bid[k, cols] = torch.tensor(t), torch.tensor(b)
+        pos[k, cols] = torch.tensor(p) + prompt_lens[i]
+    return tok, bid, pos, n_commit
 
 
 def _greedy(backbone: Backbone, hidden: torch.Tensor) -> torch.Tensor:
