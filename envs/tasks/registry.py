@@ -8,6 +8,7 @@ import pkgutil
 from lohovla.envs.tasks.base import Task
 
 _TASKS: dict[str, type[Task]] = {}
+_LOADED = False
 
 
 def register(cls: type[Task]) -> type[Task]:
@@ -26,8 +27,12 @@ def _load_all() -> None:
 
 
 def all_tasks() -> dict[str, type[Task]]:
-    if not _TASKS:
+    """Every task, after importing every task module once (a module imported directly earlier registers only
+    its own task, so emptiness of the registry says nothing)."""
+    global _LOADED
+    if not _LOADED:
         _load_all()
+        _LOADED = True
     return dict(_TASKS)
 
 
