@@ -134,6 +134,8 @@ def main() -> None:
 
 
 def _number(v: str):
+    if v.lower() in ("true", "false"):
+        return v.lower() == "true"
     for kind in (int, float):
         try:
             return kind(v)

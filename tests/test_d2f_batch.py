@@ -35,8 +35,8 @@ def _single(model, batch, i, cfg):
     "cfg",
     [
         DecodeConfig(decoder="ar", max_tokens=10),
-        DecodeConfig(decoder="d2f", block_size=4, tau_conf=0.6, tau_add=0.3, max_tokens=10),
-        DecodeConfig(decoder="d2f", block_size=8, tau_conf=0.9, tau_act=0.5, max_tokens=10, first="ar"),
+        DecodeConfig(decoder="d2f", block_size=4, tau_conf=0.6, tau_add=0.3, max_tokens=10, verify=False),
+        DecodeConfig(decoder="d2f", block_size=8, tau_conf=0.9, tau_act=0.5, max_tokens=10, first="ar", verify=False),
         DecodeConfig(decoder="d2f", block_size=4, tau_conf=0.6, max_tokens=10, verify=True),
     ],
     ids=["ar", "d2f-4", "d2f-8-first-ar", "d2f-verify"],

@@ -91,12 +91,13 @@ def test_block_cache_drops_uncommitted_tokens(model) -> None:
 
 
 @torch.no_grad()
-@pytest.mark.parametrize("decoder", ["ar", "d2f"])
-def test_readout_after_decoding_equals_the_training_layout(model, decoder) -> None:
+@pytest.mark.parametrize("decoder,verify", [("ar", False), ("d2f", False), ("d2f", True)])
+def test_readout_after_decoding_equals_the_training_layout(model, decoder, verify) -> None:
     """After either decoder the action head's readout state is the one training computes (block size 1)."""
     color, height, goals = scenes(model, 3, seed=2)
     prompt = prefill(model, color, height, goals)
-    results = decode(model, prompt, DecodeConfig(decoder=decoder, block_size=4, tau_conf=0.6, max_tokens=12))
+    cfg = DecodeConfig(decoder=decoder, block_size=4, tau_conf=0.6, max_tokens=12, verify=verify)
+    results = decode(model, prompt, cfg)
     h = readout(model, prompt, results)
     _, _, img = model.encode_image(color, height)
     c = model.codec

@@ -13,7 +13,7 @@ from lohovla.policies.lohovla.policy import LoHoVLAPolicy
 from lohovla.policies.lohovla.vision import downsample
 
 GOAL = "put the blocks in the bowls with matching colors."
-SETTINGS = {"block_size": 4, "tau_conf": 0.6, "max_tokens": 10}
+SETTINGS = {"block_size": 4, "tau_conf": 0.6, "max_tokens": 10, "verify": False}
 
 
 def _obs(seed: int) -> dict:

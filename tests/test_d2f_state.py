@@ -71,7 +71,7 @@ BOS_STATE = torch.tensor([[-1.0, 0.0, 1.0]])  # the prompt's last state: AR's pr
 
 def decode(target, conf, max_tokens=20, ar_target=None, **cfg):
     script = Script(target, conf, ar_target)
-    cfg = DecodeConfig(decoder="d2f", **{"tau_add": 0.1, "tau_act": 0.95, "tau_conf": 0.9, **cfg})
+    cfg = DecodeConfig(decoder="d2f", **{"tau_add": 0.1, "tau_act": 0.95, "tau_conf": 0.9, "verify": False, **cfg})
     res = d2f_decode(script, script, [PROMPT], cfg, IDS, max_tokens, last_hidden=BOS_STATE)[0]
     return res, script.calls
 
@@ -103,7 +103,7 @@ def test_confident_blocks_finish_in_one_pass_each() -> None:
 
 
 def test_commit_block_mode_uses_one_id_per_block() -> None:
-    _, calls = decode(SUB, lambda p, s: 0.99, block_size=4, commit="block")
+    _, calls = decode(SUB, lambda p, s: 0.99, block_size=4, commit="block")  # plain D2F (no verify)
     assert calls[1]["ids"] == [1, 1, 1, 1, 5, 5, 5, 5]
 
 

@@ -16,16 +16,18 @@ COMMIT_MODES = ("ar", "block")  # which mask the final KV of a completed block i
 
 @dataclass(slots=True)
 class DecodeConfig:
-    """D2F defaults follow the paper's ranges; `commit="ar"` keeps the cache identical to AR's for the action head."""
+    """Defaults: D2F drafting with AR verification (measured: AR's sub-task at >3 tokens per pass, where plain D2F
+    on the same checkpoint agreed with AR on 39% of sub-tasks). The paper's plain D2F: verify=False, tau_conf=0.9.
+    `commit="ar"` keeps the cache identical to AR's, so the action head reads what it was trained on."""
 
     decoder: str = "ar"  # ar | d2f
     block_size: int = 8
     tau_add: float = 0.1  # append a masked block once the last block's decoded share reaches this
     tau_act: float = 0.95  # fully activate block b+1 once block b's decoded share reaches this
-    tau_conf: float = 0.9  # unmask every token whose top probability reaches this
+    tau_conf: float = 0.5  # unmask every token whose top probability reaches this (a draft, with verify)
     first: str = "mask"  # mask: the first block is predicted in place (D2F objective); ar: token 1 from BOS
     commit: str = "ar"  # ar: completed blocks are cached token-causally, as AR training saw clean text; block
-    verify: bool = False  # check committed tokens against AR's greedy choice (free, in the commit pass): AR's output
+    verify: bool = True  # check committed tokens against AR's greedy choice (free, in the commit pass): AR's output
     max_tokens: int | None = None  # None: the model's text.max_subtask_tokens
 
     def __post_init__(self) -> None:
