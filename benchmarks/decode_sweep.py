@@ -3,9 +3,9 @@
     python -m benchmarks.decode_sweep                            # shipped lohovla-tiny
     python -m benchmarks.decode_sweep --policy runs/x/final --seeds 4 --steps 2
 
-For each block size and tau_conf (and a few tau_add values at the default tau_conf), decodes the same test-split
-states as benchmarks.decode and plots agreement with AR against tokens per forward pass and against median
-decoding latency, in the manner of the D2F paper's speed/quality trade-off figure. Writes
+For plain D2F and D2F with AR verification, each block size and tau_conf (and a few tau_add values), decodes the
+same test-split states as benchmarks.decode and plots agreement with AR against tokens per forward pass and against
+median decoding latency, in the manner of the D2F paper's speed/quality trade-off figure. Writes
 benchmarks/results/decode_sweep.json and .png.
 """
 
@@ -22,20 +22,21 @@ from benchmarks.decode import load_model
 from benchmarks.decode_runs import agreement, plan_all, summary
 from benchmarks.decode_scenes import load
 
-TAU_CONF = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
-TAU_ADD = (0.1, 0.5, 0.9)
+TAU_CONF = (0.3, 0.5, 0.7, 0.8, 0.9, 0.99)
+TAU_ADD = (0.5, 0.9)
 BLOCKS = (4, 8)
+MODES = {"D2F": False, "D2F+verify": True}
 KEYS = ("tokens_per_forward", "forwards_per_subtask", "decode_median_ms", "plan_median_ms")
 
 
 def grid(model) -> dict:
+    """AR; per mode and block size a tau_conf series; per mode a few tau_add values at block 8."""
     base = model.cfg.decode.with_overrides(decoder="d2f")
     cfgs = {"ar": base.with_overrides(decoder="ar")}
-    for bs, tc in itertools.product(BLOCKS, TAU_CONF):
-        cfgs[f"bs{bs} conf{tc}"] = base.with_overrides(block_size=bs, tau_conf=tc)
-    for bs, ta in itertools.product(BLOCKS, TAU_ADD):
-        if ta != base.tau_add:
-            cfgs[f"bs{bs} add{ta}"] = base.with_overrides(block_size=bs, tau_add=ta)
+    for (mode, verify), bs, tc in itertools.product(MODES.items(), BLOCKS, TAU_CONF):
+        cfgs[f"{mode} bs{bs} conf{tc}"] = base.with_overrides(block_size=bs, tau_conf=tc, verify=verify)
+    for (mode, verify), ta in itertools.product(MODES.items(), TAU_ADD):
+        cfgs[f"{mode} bs8 add{ta}"] = base.with_overrides(block_size=8, tau_add=ta, verify=verify)
     return cfgs
 
 
@@ -45,28 +46,34 @@ def plot(rows: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
     for ax, key, label in (
         (axes[0], "tokens_per_forward", "tokens per forward pass (prefill counted)"),
         (axes[1], "decode_median_ms", "median decoding latency (ms, CPU)"),
     ):
-        for bs in BLOCKS:
-            pts = sorted((r for r in rows if r["config"].startswith(f"bs{bs} conf")), key=lambda r: r["tau_conf"])
-            line = ax.plot([r[key] for r in pts], [100 * r["agreement"] for r in pts], "o-", label=f"D2F block {bs}")
+        for mode, bs in itertools.product(MODES, BLOCKS):
+            pts = sorted(
+                (r for r in rows if r["config"].startswith(f"{mode} bs{bs} conf")), key=lambda r: r["tau_conf"]
+            )
+            style = "o-" if mode == "D2F" else "s--"
+            line = ax.plot(
+                [r[key] for r in pts], [100 * r["agreement"] for r in pts], style, label=f"{mode} block {bs}"
+            )
             for r in pts:
                 ax.annotate(f"{r['tau_conf']:g}", (r[key], 100 * r["agreement"]), fontsize=7,
                             textcoords="offset points", xytext=(3, 3))  # fmt: skip
-            adds = [r for r in rows if r["config"].startswith(f"bs{bs} add")]
-            taus = "/".join(f"{r['tau_add']:g}" for r in adds)
-            ax.plot([r[key] for r in adds], [100 * r["agreement"] for r in adds], "x", color=line[0].get_color(),
-                    label=f"block {bs}, tau_add {taus}")  # fmt: skip
+            adds = [r for r in rows if r["config"].startswith(f"{mode} bs{bs} add")]
+            if adds:
+                taus = "/".join(f"{r['tau_add']:g}" for r in adds)
+                ax.plot([r[key] for r in adds], [100 * r["agreement"] for r in adds], "x", color=line[0].get_color(),
+                        label=f"{mode} block {bs}, tau_add {taus}")  # fmt: skip
         ar = rows[0]
-        ax.plot([ar[key]], [100.0], "s", color="black", label="AR")
+        ax.plot([ar[key]], [100.0], "*", markersize=12, color="black", label="AR")
         ax.set_xlabel(label)
         ax.set_ylabel("exact-match agreement with AR (%)")
         ax.grid(alpha=0.3)
-    axes[0].legend()
-    fig.suptitle("D2F sub-task decoding: speed vs agreement with AR (point labels: tau_conf)")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Sub-task decoding: speed vs agreement with AR (point labels: tau_conf; tau_add 0.1 unless marked)")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
@@ -95,6 +102,7 @@ def main() -> None:
             {
                 "config": name,
                 "block_size": cfg.block_size if cfg.decoder == "d2f" else None,
+                "verify": cfg.verify if cfg.decoder == "d2f" else None,
                 "tau_conf": cfg.tau_conf,
                 "tau_add": cfg.tau_add,
                 "tau_act": cfg.tau_act,
