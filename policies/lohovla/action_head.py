@@ -95,13 +95,17 @@ class Glimpse(nn.Module):
         self.proj = nn.Linear(64 * side * side, out)
 
     def forward(self, img: torch.Tensor, xy: torch.Tensor) -> torch.Tensor:
-        b, _, h, w = img.shape
-        theta = torch.zeros(b, 2, 3, device=img.device, dtype=img.dtype)
-        theta[:, 0, 0], theta[:, 1, 1] = self.size / w, self.size / h
-        theta[:, :, 2] = xy
-        grid = F.affine_grid(theta, [b, img.shape[1], self.size, self.size], align_corners=False)
-        crop = F.grid_sample(img, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-        return self.proj(self.net(crop))
+        """(B, K, out) for K crop centres xy (B, K, 2): one grid_sample and one CNN pass for all K crops."""
+        b, c, h, w = img.shape
+        k, side = xy.shape[1], self.size
+        theta = torch.zeros(b * k, 2, 3, device=img.device, dtype=img.dtype)
+        theta[:, 0, 0], theta[:, 1, 1] = side / w, side / h
+        theta[:, :, 2] = xy.reshape(b * k, 2)
+        grid = F.affine_grid(theta, [b * k, c, side, side], align_corners=False)
+        grid = grid.reshape(b, k * side, side, 2)  # the K crops stacked vertically: one sample per image
+        crops = F.grid_sample(img, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+        crops = crops.reshape(b, c, k, side, side).transpose(1, 2).reshape(b * k, c, side, side)
+        return self.proj(self.net(crops)).reshape(b, k, -1)
 
 
 def time_embedding(t: torch.Tensor, dim: int = 64) -> torch.Tensor:
@@ -140,7 +144,7 @@ class FlowHead(nn.Module):
     ) -> torch.Tensor:
         a = z / flow_scale(z)
         xy = torch.stack([a[:, 0:2], a[:, 4:6]], 1).clamp(-1, 1)  # (B, 2, 2): pick, place
-        glimpses = [self.glimpse(img, xy[:, i]) for i in range(2)]
+        glimpses = self.glimpse(img, xy).unbind(1)
         feats = F.grid_sample(dense, xy[:, :, None], align_corners=False)[..., 0]  # (B, C, 2)
         x = torch.cat([z, *glimpses, feats[:, :, 0], feats[:, :, 1]], dim=-1)
         x = self.inp(x) + self.cond(h) + self.temb(time_embedding(t))

@@ -91,7 +91,8 @@ class LoHoVLAModel(nn.Module):
     def training_losses(self, batch: Batch, gen: torch.Generator) -> dict[str, torch.Tensor]:
         """Per-objective mean losses of one batch (every parameter takes part, as DDP needs)."""
         cfg = self.cfg
-        img, dense, img_emb = self.encode_image(batch.color, batch.height)
+        dev = self.readout.device
+        img, dense, img_emb = self.encode_image(batch.color.to(dev), batch.height.to(dev))
         n_img, b = img_emb.shape[1], img_emb.shape[0]
         sizes = torch.tensor(cfg.text.block_sizes)
         probs = torch.tensor(cfg.text.block_probs, dtype=torch.float)
