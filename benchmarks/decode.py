@@ -3,11 +3,13 @@
     python -m benchmarks.decode                                  # shipped lohovla-tiny, 1 torch thread
     python -m benchmarks.decode --policy runs/x/final --seeds 10 --steps 3 --threads 2
 
-States: test-split scenes of every table task (first sub-task, then the states after the oracle's first steps:
-later sub-tasks). Latency is per scene, alone, on this CPU: image encoding + prompt prefill + decoding (what a
-planning step costs before the action head); tokens per forward counts the prefill as a pass and EOS as a token,
-so AR is exactly 1. Agreement: D2F's sub-task equals AR's token for token. Batched: sub-tasks/s at batch 1/8/32,
-and whether every batched sub-task equals the single-scene one. Writes benchmarks/results/decode.json.
+Decoders: AR; D2F with the checkpoint's settings (AR-verified by default); the paper's plain D2F (verify off,
+tau_conf 0.9); D2F with LoPA look-ahead branches. States: test-split scenes of every table task (first sub-task,
+then the states after the oracle's first steps: later sub-tasks). Latency is per scene, alone, on this CPU: image
+encoding + prompt prefill + decoding (what a planning step costs before the action head), and decoding alone.
+Tokens per forward counts the prefill as a pass and EOS as a token, so AR is exactly 1. Agreement: the sub-task
+equals AR's token for token. Batched: sub-tasks/s at batch 1/8/32, and whether every batched sub-task equals the
+single-scene one. Writes benchmarks/results/decode.json.
 """
 
 from __future__ import annotations
@@ -50,9 +52,15 @@ def load_model(spec: str):
         return model.eval()
 
 
-def decode_configs(model, overrides: dict) -> dict:
+def decode_configs(model, overrides: dict, lopa: int) -> dict:
+    """AR; D2F as configured (the checkpoint's settings + overrides); the paper's plain D2F; D2F with LoPA branches."""
     base = model.cfg.decode
-    return {"ar": base.with_overrides(decoder="ar"), "d2f": base.with_overrides(overrides, decoder="d2f")}
+    d2f = base.with_overrides(overrides, decoder="d2f")
+    cfgs = {"ar": base.with_overrides(decoder="ar"), "d2f": d2f}
+    cfgs["d2f-plain"] = d2f.with_overrides(verify=False, tau_conf=0.9, branches=1)
+    if lopa > 1:
+        cfgs[f"d2f-lopa{lopa}"] = d2f.with_overrides(verify=True, branches=lopa)
+    return cfgs
 
 
 def texts(codec, rows: list[dict]) -> list[str]:
@@ -89,6 +97,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="timed runs per scene and decoder (median)")
     ap.add_argument("--batches", default="1,8,32")
     ap.add_argument("--d2f", default="", help="D2F overrides, e.g. tau_conf=0.8,block_size=4")
+    ap.add_argument("--lopa", type=int, default=3, help="look-ahead branches of the LoPA row (1: no such row)")
     ap.add_argument("--out", default="benchmarks/results/decode.json")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -96,23 +105,28 @@ def main() -> None:
 
     model = load_model(args.policy)
     overrides = {k: _number(v) for k, v in (kv.split("=") for kv in args.d2f.split(",") if kv)}
-    cfgs = decode_configs(model, overrides)
+    cfgs = decode_configs(model, overrides, args.lopa)
     data = load(list(lohovla.TABLE_TASKS), args.seeds, args.steps)
     runs = plan_all(model, data, cfgs, repeats=args.repeats)
     sums = {k: summary(v) for k, v in runs.items()}
-    sums["d2f"]["agreement_with_ar"] = agreement(runs["ar"], runs["d2f"])
-    for k in sums:
-        sums[k]["vs_oracle"] = float(np.mean([a == b for a, b in zip(texts(model.codec, runs[k]), data["oracle"])]))
-    speedup = sums["ar"]["plan_median_ms"] / sums["d2f"]["plan_median_ms"]
-    cols = ["decoder", "subtasks", "forwards_per_subtask", "tokens_per_forward", "plan_median_ms", "plan_p95_ms"]
-    cols += ["decode_median_ms", "decode_p95_ms", "vs_oracle"]
+    for k, v in sums.items():
+        v["agreement_with_ar"] = agreement(runs["ar"], runs[k])
+        v["plan_speedup"] = sums["ar"]["plan_median_ms"] / v["plan_median_ms"]
+        v["decode_speedup"] = sums["ar"]["decode_median_ms"] / v["decode_median_ms"]
+        v["vs_oracle"] = float(np.mean([a == b for a, b in zip(texts(model.codec, runs[k]), data["oracle"])]))
+    speedup = sums["d2f"]["plan_speedup"]
+    cols = ["decoder", "subtasks", "forwards_per_subtask", "tokens_per_forward", "agreement_with_ar"]
+    cols += ["plan_median_ms", "plan_p95_ms", "decode_median_ms", "decode_p95_ms", "plan_speedup", "vs_oracle"]
     print_table([{"decoder": k, **v} for k, v in sums.items()], cols)
-    print(f"agreement D2F vs AR {sums['d2f']['agreement_with_ar']:.4f}; median planning speed-up {speedup:.2f}x")
+    print(f"torch threads {args.threads}; agreement D2F vs AR {sums['d2f']['agreement_with_ar']:.4f}; median planning")
+    print(f"speed-up {speedup:.2f}x (decoding alone {sums['d2f']['decode_speedup']:.2f}x)")
     tasks = per_task(model.codec, data, runs)
     print_table(tasks, list(tasks[0]))
     batched = []
     for b in (int(x) for x in args.batches.split(",")):
         for name, cfg in cfgs.items():
+            if cfg.branches > 1 and b > 1:
+                continue  # look-ahead branches plan one scene at a time
             rate, tokens = throughput(model, data, cfg, b, n=max(32, b))
             same = float(np.mean([t == r["tokens"] for t, r in zip(tokens, runs[name])]))
             batched.append({"decoder": name, "batch": b, "subtasks_per_s": rate, "equal_to_single": same})

@@ -47,7 +47,7 @@ class TokenIds:
     banned: tuple[int, ...] = ()  # never decoded (PAD, BOS, MASK)
 
 
-def _row_inputs(row: D2FRow, ids: TokenIds, commit_mode: str) -> tuple[list[int], list[int], list[int], int]:
+def row_inputs(row: D2FRow, ids: TokenIds, commit_mode: str) -> tuple[list[int], list[int], list[int], int]:
     """(token ids, sub-task positions, block ids, number committed) of one row's next pass."""
     lo, upto = row.commit_range()
     starts = {p: b.start for b in row.blocks for p in range(b.start, b.end)}
@@ -82,7 +82,7 @@ def d2f_decode(
     if cfg.first == "ar" or cfg.verify:
         if last_hidden is None:
             raise ValueError("first='ar' and verify need the prompts' last hidden states")
-        first = _greedy(backbone, last_hidden[:, None])[:, 0].tolist()  # AR's own first token, unrestricted
+        first = greedy(backbone, last_hidden[:, None])[:, 0].tolist()  # AR's own first token, unrestricted
         for row, tok in zip(rows, first):
             row.ar_next = tok
             if not cfg.verify:
@@ -96,30 +96,45 @@ def d2f_decode(
         if not live:
             break
         work, wrows = compactor.view(live)
-        plans = {i: _row_inputs(rows[i], ids, cfg.commit) for i in live}
-        tok, bid, pos, n_commit = _pack(plans, wrows, prompt_lens, ids.pad)
+        plans = {i: row_inputs(rows[i], ids, cfg.commit) for i in live}
+        tok, bid, pos, n_commit = pack(plans, wrows, prompt_lens, ids.pad)
         before = work.length
         hidden = work.run(backbone.embed(tok.to(dev)), bid.to(dev), positions=pos.to(dev), keep=n_commit)
-        conf, pred = (x.tolist() for x in _predict(backbone, hidden[:, n_commit:], ids))
-        ar = _greedy(backbone, hidden[:, :n_commit]).tolist() if cfg.verify and n_commit else None
+        conf, pred = (x.tolist() for x in predict(backbone, hidden[:, n_commit:], ids))
+        ar = greedy(backbone, hidden[:, :n_commit]).tolist() if cfg.verify and n_commit else None
         for k, i in enumerate(wrows):
-            if i not in plans:
-                continue
-            _, p, _, n = plans[i]
-            row = rows[i]
-            row.forwards += 1
-            valid = row.commit(p[n - 1] + 1 if n else row.cached, ar[k][:n] if ar is not None else None)
-            if valid < n:  # verification rejected a committed token: its KV and later ones are never seen
-                work.block_ids[k, before + valid : before + n] = -1
-                continue
-            act = [(j, q) for j, q in enumerate(p[n:]) if row.tokens[q] is None]  # column in the active part
-            row.apply([q for _, q in act], [conf[k][c] for c, _ in act], [pred[k][c] for c, _ in act])
+            if i in plans:
+                settle(rows[i], plans[i], work, k, before, conf[k], pred[k], ar[k] if ar is not None else None)
     compactor.finish()
     ms = (time.perf_counter() - t0) * 1000
     return [DecodeResult(r.result(), r.forwards, len(r.tokens), r.cached, ms) for r in rows]
 
 
-def _pack(
+def settle(
+    row: D2FRow,
+    plan: tuple[list[int], list[int], list[int], int],
+    work: BlockCache,
+    k: int,
+    before: int,
+    conf: list[float],
+    pred: list[int],
+    ar: list[int] | None,
+) -> None:
+    """After a pass: commit (and verify) the row's commit part, then unmask from its active part's predictions.
+
+    `k` is the row's index in the working cache, `before` that cache's length before the pass.
+    """
+    _, p, _, n = plan
+    row.forwards += 1
+    valid = row.commit(p[n - 1] + 1 if n else row.cached, ar[:n] if ar is not None else None)
+    if valid < n:  # verification rejected a committed token: its KV and later ones are never seen
+        work.block_ids[k, before + valid : before + n] = -1
+        return
+    act = [(j, q) for j, q in enumerate(p[n:]) if row.tokens[q] is None]  # column in the active part
+    row.apply([q for _, q in act], [conf[c] for c, _ in act], [pred[c] for c, _ in act])
+
+
+def pack(
     plans: dict[int, tuple[list[int], list[int], list[int], int]], wrows: list[int], prompt_lens: list[int], pad: int
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int]:
     """(tokens, block ids, positions) of one pass over the working rows: commits in [0, C), active from C on."""
@@ -138,12 +153,12 @@ def _pack(
     return tok, bid, pos, n_commit
 
 
-def _greedy(backbone: Backbone, hidden: torch.Tensor) -> torch.Tensor:
+def greedy(backbone: Backbone, hidden: torch.Tensor) -> torch.Tensor:
     """AR's choice: the plain argmax of the logits (what greedy_decode takes)."""
     return backbone.logits(hidden).argmax(-1).cpu()
 
 
-def _predict(backbone: Backbone, hidden: torch.Tensor, ids: TokenIds) -> tuple[torch.Tensor, torch.Tensor]:
+def predict(backbone: Backbone, hidden: torch.Tensor, ids: TokenIds) -> tuple[torch.Tensor, torch.Tensor]:
     """Top probability and token at every position of `hidden` (B, L, H); banned ids never win."""
     logits = backbone.logits(hidden).float()
     if ids.banned:

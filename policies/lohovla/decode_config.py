@@ -28,6 +28,7 @@ class DecodeConfig:
     first: str = "mask"  # mask: the first block is predicted in place (D2F objective); ar: token 1 from BOS
     commit: str = "ar"  # ar: completed blocks are cached token-causally, as AR training saw clean text; block
     verify: bool = True  # check committed tokens against AR's greedy choice (free, in the commit pass): AR's output
+    branches: int = 1  # > 1: LoPA-style look-ahead branches per pass (verify, one scene at a time; lopa.py)
     max_tokens: int | None = None  # None: the model's text.max_subtask_tokens
 
     def __post_init__(self) -> None:
@@ -39,6 +40,8 @@ class DecodeConfig:
             raise ValueError(f"unknown commit mode {self.commit!r}; expected one of {COMMIT_MODES}")
         if self.verify and self.commit != "ar":
             raise ValueError("verify reads AR's predictions from token-causal commits: it needs commit='ar'")
+        if self.branches < 1 or (self.branches > 1 and not self.verify):
+            raise ValueError("branches must be >= 1, and look-ahead branches (> 1) need verify=True")
         if self.block_size < 1:
             raise ValueError("block_size must be >= 1")
         for name in ("tau_add", "tau_act", "tau_conf"):

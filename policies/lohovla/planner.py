@@ -15,6 +15,7 @@ from lohovla.policies.lohovla.ar_batch import greedy_decode_batch
 from lohovla.policies.lohovla.ar_decoder import BlockCache
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult, TokenIds, d2f_decode
 from lohovla.policies.lohovla.decode_config import DecodeConfig
+from lohovla.policies.lohovla.lopa import lopa_decode
 from lohovla.policies.lohovla.model import LoHoVLAModel
 
 
@@ -60,6 +61,10 @@ def decode(model: LoHoVLAModel, prompt: Prompt, cfg: DecodeConfig) -> list[Decod
     """Sub-tasks of every row with the configured decoder; the cache then holds [prompt | fed tokens] per row."""
     max_tokens = cfg.max_tokens or model.cfg.text.max_subtask_tokens
     ids = token_ids(model)
+    if cfg.decoder == "d2f" and cfg.branches > 1:
+        if len(prompt.lens) != 1:
+            raise ValueError("look-ahead branches decode one scene at a time (branches=1 for batches)")
+        return [lopa_decode(model.backbone, prompt.cache, prompt.lens[0], cfg, ids, max_tokens, prompt.last)]
     if cfg.decoder == "d2f":
         return d2f_decode(model.backbone, prompt.cache, prompt.lens, cfg, ids, max_tokens, prompt.last)
     return greedy_decode_batch(model.backbone, prompt.cache, prompt.last, prompt.lens, ids.eos, ids.pad, max_tokens)
@@ -68,6 +73,8 @@ def decode(model: LoHoVLAModel, prompt: Prompt, cfg: DecodeConfig) -> list[Decod
 def d2f_plan(model: LoHoVLAModel, cache: BlockCache, last: torch.Tensor, cfg: DecodeConfig) -> DecodeResult:
     """D2F for one prefilled prompt (the policy's cache: [image][goal][BOS] in its first `cache.length` slots)."""
     max_tokens = cfg.max_tokens or model.cfg.text.max_subtask_tokens
+    if cfg.branches > 1:
+        return lopa_decode(model.backbone, cache, cache.length, cfg, token_ids(model), max_tokens, last)
     return d2f_decode(model.backbone, cache, [cache.length], cfg, token_ids(model), max_tokens, last)[0]
 
 
