@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 from _d2f_fixtures import sharp_model
 
@@ -13,7 +14,7 @@ from lohovla.policies.lohovla.policy import LoHoVLAPolicy
 from lohovla.policies.lohovla.vision import downsample
 
 GOAL = "put the blocks in the bowls with matching colors."
-SETTINGS = {"block_size": 4, "tau_conf": 0.6, "max_tokens": 10, "verify": False}
+SETTINGS = {"block_size": 4, "tau_conf": 0.6, "max_tokens": 10}
 
 
 def _obs(seed: int) -> dict:
@@ -26,9 +27,11 @@ def _obs(seed: int) -> dict:
 
 
 @torch.no_grad()
-def test_d2f_policy_plans_what_the_planner_decodes_and_acts() -> None:
+@pytest.mark.parametrize("verify,branches", [(False, 1), (True, 1), (True, 3)])
+def test_d2f_policy_plans_what_the_planner_decodes_and_acts(verify, branches) -> None:
     model = sharp_model(80)
-    policy = LoHoVLAPolicy(model, decoder="d2f", decode=SETTINGS)
+    settings = {**SETTINGS, "verify": verify, "branches": branches}
+    policy = LoHoVLAPolicy(model, decoder="d2f", decode=settings)
     assert policy.fork().decode_cfg == policy.decode_cfg and policy.fork().decoder == "d2f"
     policy.reset(GOAL)
     obs = _obs(0)
@@ -36,7 +39,7 @@ def test_d2f_policy_plans_what_the_planner_decodes_and_acts() -> None:
     assert step.replanned and policy.last_decode is not None and policy.last_decode.forwards >= 1
     color, height = downsample(obs["color"], obs["height"])
     prompt = prefill(model, torch.from_numpy(color)[None], torch.from_numpy(height)[None], [policy.goal_ids])
-    want = decode(model, prompt, DecodeConfig(decoder="d2f", **SETTINGS))[0]
+    want = decode(model, prompt, DecodeConfig(decoder="d2f", **settings))[0]
     assert step.subtask == model.codec.decode(want.tokens) and policy.plan(obs) == step.subtask
     assert np.isfinite(step.action.as_array()).all()
     # the AR policy with the same sub-task forced in reads out the same state, so it picks the same action

@@ -62,3 +62,19 @@ class Compactor:
             put_rows(self.full, self.work, self.rows)
             self.work, self.rows = self.full, list(range(self.full.block_ids.shape[0]))
         return self.full
+
+
+def drop_holes(cache: BlockCache) -> None:
+    """Remove the slots with id -1 of a one-row cache (rejected drafts), so slot i is position i again.
+
+    A single-row caller (the policy) may then read the number of fed tokens off the cache length and continue at
+    the next slot, as after AR decoding.
+    """
+    if cache.block_ids.shape[0] != 1:
+        raise ValueError("only a one-row cache can be squeezed (batched rows carry their own positions)")
+    keep = (cache.block_ids[0] >= 0).nonzero()[:, 0]
+    if len(keep) == cache.length:
+        return
+    for layer in cache.cache.layers:
+        layer.keys, layer.values = layer.keys[:, :, keep], layer.values[:, :, keep]
+    cache.block_ids, cache.length = cache.block_ids[:, keep], len(keep)

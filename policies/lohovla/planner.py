@@ -13,6 +13,7 @@ import torch
 
 from lohovla.policies.lohovla.ar_batch import greedy_decode_batch
 from lohovla.policies.lohovla.ar_decoder import BlockCache
+from lohovla.policies.lohovla.cache_rows import drop_holes
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult, TokenIds, d2f_decode
 from lohovla.policies.lohovla.decode_config import DecodeConfig
 from lohovla.policies.lohovla.lopa import lopa_decode
@@ -71,11 +72,17 @@ def decode(model: LoHoVLAModel, prompt: Prompt, cfg: DecodeConfig) -> list[Decod
 
 
 def d2f_plan(model: LoHoVLAModel, cache: BlockCache, last: torch.Tensor, cfg: DecodeConfig) -> DecodeResult:
-    """D2F for one prefilled prompt (the policy's cache: [image][goal][BOS] in its first `cache.length` slots)."""
+    """D2F for one prefilled prompt (the policy's cache: [image][goal][BOS] in its first `cache.length` slots).
+
+    Afterwards the cache holds [prompt | the first `fed` sub-task tokens] in consecutive slots, as after AR.
+    """
     max_tokens = cfg.max_tokens or model.cfg.text.max_subtask_tokens
     if cfg.branches > 1:
-        return lopa_decode(model.backbone, cache, cache.length, cfg, token_ids(model), max_tokens, last)
-    return d2f_decode(model.backbone, cache, [cache.length], cfg, token_ids(model), max_tokens, last)[0]
+        res = lopa_decode(model.backbone, cache, cache.length, cfg, token_ids(model), max_tokens, last)
+    else:
+        res = d2f_decode(model.backbone, cache, [cache.length], cfg, token_ids(model), max_tokens, last)[0]
+    drop_holes(cache)  # the policy counts fed tokens by the cache length and reads out at the next slots
+    return res
 
 
 @torch.no_grad()
