@@ -18,9 +18,9 @@ import os
 import time
 
 import numpy as np
-from lohovla.envs.spec import IMAGE_SHAPE
 
 from benchmarks.common import print_table, stats_ms, write_json
+from lohovla.envs.spec import IMAGE_SHAPE
 
 
 class InstantPolicy:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
+
 from lohovla.kernels import block_causal_attention, block_ids_for_training
 from lohovla.kernels import triton_attention as tri
 

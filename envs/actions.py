@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from lohovla.envs.geometry import Pose
 from lohovla.envs.spec import BOUNDS
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pybullet as pb
+
 from lohovla.envs.heightmap import CameraFrame
 
 

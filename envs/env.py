@@ -8,6 +8,7 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+
 from lohovla.envs.actions import InvalidAction, parse_action
 from lohovla.envs.cameras import camera_specs, capture, render, view_camera
 from lohovla.envs.heightmap import CameraFrame, fuse_heightmaps, heightmap_shape

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.spec import BOUNDS
 
 #: Objects are kept this far inside the workspace so that the arm reaches them.

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pybullet as pb
+
 from lohovla.envs.spec import COLORS
 
 BOWL_WALL_HEIGHT = 0.035

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pybullet as pb
+
 from lohovla.envs.geometry import Pose, compose, invert
 from lohovla.envs.objects import SceneObject
 from lohovla.envs.world import World

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import gymnasium as gym
+
 from lohovla.envs.tasks.registry import all_tasks
 
 NAMESPACE = "lohovla"

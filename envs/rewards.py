@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+
 from lohovla.envs.geometry import angle_diff, footprint_points, inside_rect, inside_square
 from lohovla.envs.objects import BOWL_FLOOR, SceneObject
 from lohovla.envs.world import World

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pybullet as pb
+
 from lohovla.envs.geometry import cube_yaw, yaw_of
 from lohovla.envs.objects import SceneObject, make_block, make_bowl, make_table, make_zone
 

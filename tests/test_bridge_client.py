@@ -8,8 +8,6 @@ import time
 import numpy as np
 import pytest
 import zmq
-from lohovla.envs.spec import IMAGE_SHAPE
-from lohovla.policies.base import Action, Feedback, Step
 
 from lohovla.bridge.client import DeadlineExceeded, PolicyClient
 from lohovla.bridge.curve import ClientKeys, ServerKeys, generate_keypair
@@ -17,6 +15,8 @@ from lohovla.bridge.protocol import PROTOCOL_VERSION, BridgeError
 from lohovla.bridge.server import PolicyServer, is_local, serving
 from lohovla.bridge.testing import PeakPolicy
 from lohovla.bridge.wire import decode, encode
+from lohovla.envs.spec import IMAGE_SHAPE
+from lohovla.policies.base import Action, Feedback, Step
 
 FEEDBACK = {"step": 0, "reward": 0.0, "done": False, "info": {}}
 

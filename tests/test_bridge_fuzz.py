@@ -8,7 +8,6 @@ import msgpack
 import numpy as np
 import pytest
 import zmq
-from lohovla.envs.spec import IMAGE_SHAPE
 
 from lohovla.bridge.client import PolicyClient
 from lohovla.bridge.protocol import PROTOCOL_VERSION
@@ -16,6 +15,7 @@ from lohovla.bridge.server import serving
 from lohovla.bridge.service import ServiceConfig
 from lohovla.bridge.testing import PeakPolicy
 from lohovla.bridge.wire import Limits, encode
+from lohovla.envs.spec import IMAGE_SHAPE
 
 SOFT_CAP = 1 << 20  # the server answers "too_large" above this; ZeroMQ drops a peer whose frame exceeds 2x
 

@@ -11,14 +11,14 @@ import time
 import numpy as np
 import pytest
 import zmq
-from lohovla.envs.heightmap import fuse_heightmaps
-from lohovla.envs.spec import BOUNDS, PIXEL_SIZE
-from lohovla.policies.base import Action, Feedback, Step
 
 from lohovla.bridge.client import PolicyClient
 from lohovla.bridge.runner import RunnerConfig, run_episode
 from lohovla.bridge.server import serving
 from lohovla.bridge.testing import FakeRobot, PeakPolicy, spawn_server
+from lohovla.envs.heightmap import fuse_heightmaps
+from lohovla.envs.spec import BOUNDS, PIXEL_SIZE
+from lohovla.policies.base import Action, Feedback, Step
 
 Q = np.array([0.0, 0.0, 0.0, 1.0])
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import msgpack
 import numpy as np
 import pytest
-from lohovla.envs.spec import IMAGE_SHAPE
-from lohovla.policies.base import Action, Feedback, Step
 
 from lohovla.bridge.protocol import PROTOCOL_VERSION
 from lohovla.bridge.service import PolicyService, ServiceConfig
 from lohovla.bridge.wire import Limits, decode, encode
+from lohovla.envs.spec import IMAGE_SHAPE
+from lohovla.policies.base import Action, Feedback, Step
 
 
 class CountingPolicy:

@@ -11,7 +11,6 @@ import threading
 import numpy as np
 import pytest
 import zmq
-from lohovla.policies.base import Action, Feedback, Step
 
 import lohovla
 from lohovla.bridge.client import PolicyClient
@@ -19,6 +18,7 @@ from lohovla.bridge.runner import RunnerConfig, run_episode
 from lohovla.bridge.server import serving
 from lohovla.bridge.sim_robot import SimRobot
 from lohovla.bridge.testing import PeakPolicy, spawn_server
+from lohovla.policies.base import Action, Feedback, Step
 
 CASES = [
     ("put-block-into-matching-bowl", 10001),

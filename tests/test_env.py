@@ -6,10 +6,10 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
-from lohovla.envs.registration import env_id, register_all
-from lohovla.policies.oracle import OraclePolicy
 
 import lohovla
+from lohovla.envs.registration import env_id, register_all
+from lohovla.policies.oracle import OraclePolicy
 from lohovla.rollout import run_episode
 
 TASK = "put-block-into-matching-bowl"

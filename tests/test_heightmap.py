@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from lohovla.envs.heightmap import CameraFrame, fuse_heightmaps, heightmap_from_rgbd, pixel_to_world, world_to_pixel
 from lohovla.envs.spec import BOUNDS, PIXEL_SIZE
 

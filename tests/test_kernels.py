@@ -11,6 +11,7 @@ import textwrap
 
 import pytest
 import torch
+
 from lohovla.kernels import (
     additive_mask,
     block_causal_attention,

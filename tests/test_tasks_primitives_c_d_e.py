@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+
 from lohovla.envs import make_env
 from lohovla.envs.layout import area_rect
 from lohovla.envs.rewards import area_fraction, zone_fraction

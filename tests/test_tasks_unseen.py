@@ -7,13 +7,13 @@ import importlib
 
 import numpy as np
 import pytest
+
 from lohovla.envs import make_env
 from lohovla.envs.objects import BOWL_FLOOR
 from lohovla.envs.spec import split_seed
 from lohovla.envs.tasks._unseen_helpers import free_spot, is_free, radius, stack_on
 from lohovla.envs.tasks.base import Task
 from lohovla.policies.oracle import OraclePolicy
-
 from lohovla.rollout import run_episode
 
 MODULES = {

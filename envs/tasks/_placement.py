@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+
 from lohovla.envs.layout import MARGIN
 from lohovla.envs.objects import SceneObject
 from lohovla.envs.spec import BOUNDS

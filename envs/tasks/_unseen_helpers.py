@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
 from lohovla.envs.layout import MARGIN, area_rect
 from lohovla.envs.objects import SceneObject
 from lohovla.envs.rewards import towers

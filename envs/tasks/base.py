@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+
 from lohovla.envs.geometry import Pose, nearest_symmetric_yaw, quat_from_yaw
 from lohovla.envs.layout import Layout
 from lohovla.envs.objects import SceneObject

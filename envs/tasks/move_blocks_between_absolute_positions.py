@@ -16,6 +16,7 @@ its slot moves first (LoHoRavens order), set down with yaw 0. A covered source b
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.layout import MARGIN, area_rect
 from lohovla.envs.rewards import area_fraction
 from lohovla.envs.spec import BOUNDS, SMALL_BLOCK

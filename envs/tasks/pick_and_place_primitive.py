@@ -16,6 +16,7 @@ zone metric (share of the block's 2 cm footprint grid inside the zone, so partia
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.objects import BOWL_FLOOR
 from lohovla.envs.rewards import in_bowl, on_top, zone_fraction
 from lohovla.envs.spec import BOWL_DIAMETER, PRIMITIVE_ZONE_SIZE, SMALL_BLOCK

@@ -14,6 +14,7 @@ The oracle sets the block down on the bare table at the free spot nearest the ar
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.layout import AREA_NAMES, area_rect
 from lohovla.envs.rewards import area_fraction
 from lohovla.envs.spec import BOWL_DIAMETER, SMALL_BLOCK

@@ -12,6 +12,7 @@ Success: the pose metric - the picked block rests centred on the target (xy with
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.rewards import on_top
 from lohovla.envs.spec import BIG_BLOCK, BOWL_DIAMETER, SMALL_BLOCK
 from lohovla.envs.tasks._placement import HALF_DIAG, clear_step, reachable

@@ -9,6 +9,7 @@ bowl). max_steps = blocks + 2.
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.objects import BOWL_FLOOR
 from lohovla.envs.rewards import in_bowl, max_matching
 from lohovla.envs.spec import BOWL_DIAMETER, SMALL_BLOCK

@@ -22,6 +22,7 @@ from __future__ import annotations
 from itertools import permutations
 
 import numpy as np
+
 from lohovla.envs.objects import BOWL_FLOOR, SceneObject
 from lohovla.envs.rewards import in_bowl, max_matching
 from lohovla.envs.spec import BOWL_DIAMETER, SMALL_BLOCK

@@ -19,6 +19,7 @@ free slot. Sub-task: "pick up the red block and place it in the red zone.".
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.geometry import angle_diff
 from lohovla.envs.rewards import zone_fraction
 from lohovla.envs.spec import SMALL_BLOCK, ZONE_SIZE

@@ -22,6 +22,7 @@ outside the quadrant ("... place it on the table.").
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.layout import area_rect
 from lohovla.envs.rewards import on_table, towers
 from lohovla.envs.spec import SMALL_BLOCK

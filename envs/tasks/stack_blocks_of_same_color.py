@@ -16,6 +16,7 @@ no stacking step is possible.
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.spec import SMALL_BLOCK
 from lohovla.envs.tasks._unseen_helpers import next_tower_move, progress_moves, tower_height, with_oracle
 from lohovla.envs.tasks.base import OracleStep, Task

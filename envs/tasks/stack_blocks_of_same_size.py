@@ -17,6 +17,7 @@ on the top block's xy and yaw.
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK
 from lohovla.envs.tasks._unseen_helpers import next_tower_move, progress_moves, tower_height, with_oracle
 from lohovla.envs.tasks.base import OracleStep, Task

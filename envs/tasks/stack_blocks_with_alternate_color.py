@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
 from lohovla.envs.objects import SceneObject
 from lohovla.envs.spec import SMALL_BLOCK
 from lohovla.envs.tasks._unseen_helpers import next_tower_move, progress_moves, tower_height, with_oracle

@@ -16,6 +16,7 @@ does not stand on the table.
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.rewards import on_table, on_top
 from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK
 from lohovla.envs.tasks._placement import HALF_DIAG, clear_step, reachable, table_spot

@@ -17,6 +17,7 @@ steps that need no set-aside go before those that do.
 from __future__ import annotations
 
 import numpy as np
+
 from lohovla.envs.rewards import on_top, zone_fraction
 from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK, ZONE_SIZE
 from lohovla.envs.tasks._unseen_helpers import above, radius, set_aside, stack_on, unbury, with_oracle
