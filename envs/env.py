@@ -35,8 +35,9 @@ class LoHoRavensEnv(gym.Env):
 
     reset(seed=s) builds the scene of seed s (a pure function of task, split and seed); seed=None takes
     the split's next seed after the last one (test: 10001, 10003, ...). Rewards of an episode add up to its
-    final progress; score = 100 x total reward; success = total reward > 0.99. A bad action is refused with zero reward and
-    info["error"] (or raises ValueError with strict=True); it still uses up one of the episode's steps.
+    final progress; score = 100 x total reward; success = total reward > 0.99. A bad action is refused with
+    zero reward and info["error"] (or raises ValueError with strict=True); it still uses up one of the
+    episode's steps.
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 2}
