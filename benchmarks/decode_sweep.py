@@ -40,7 +40,7 @@ def grid(model) -> dict:
     return cfgs
 
 
-def plot(rows: list[dict], path: Path) -> None:
+def plot(rows: list[dict], path: Path, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -73,7 +73,9 @@ def plot(rows: list[dict], path: Path) -> None:
         ax.set_ylabel("exact-match agreement with AR (%)")
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
-    fig.suptitle("Sub-task decoding: speed vs agreement with AR (point labels: tau_conf; tau_add 0.1 unless marked)")
+    fig.suptitle(
+        f"Sub-task decoding, speed vs agreement with AR ({title}; labels: tau_conf; tau_add 0.1 unless marked)"
+    )
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
@@ -86,13 +88,15 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=6)
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--tasks", default="table", help="table (the LoHoVLA table's tasks) or a comma list of ids")
     ap.add_argument("--out", default="benchmarks/results/decode_sweep.json")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     import lohovla
 
     model = load_model(args.policy)
-    data = load(list(lohovla.TABLE_TASKS), args.seeds, args.steps)
+    tasks = list(lohovla.TABLE_TASKS) if args.tasks == "table" else args.tasks.split(",")
+    data = load(tasks, args.seeds, args.steps)
     cfgs = grid(model)
     runs = plan_all(model, data, cfgs, repeats=1)
     rows = []
@@ -112,8 +116,9 @@ def main() -> None:
         )
     print_table(rows, ["config", "agreement", "tokens_per_forward", "forwards_per_subtask", "decode_median_ms"])
     out = Path(args.out)
-    plot(rows, out.with_suffix(".png"))
-    write_json({"policy": args.policy, "torch_threads": args.threads, "states": len(data["goal"]), "rows": rows}, out)
+    plot(rows, out.with_suffix(".png"), f"{args.policy}, {len(data['goal'])} states")
+    states = {"tasks": tasks, "seeds": args.seeds, "steps": args.steps, "n": len(data["goal"])}
+    write_json({"policy": args.policy, "torch_threads": args.threads, "states": states, "rows": rows}, out)
 
 
 if __name__ == "__main__":
