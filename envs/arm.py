@@ -33,8 +33,8 @@ from lohovla.envs.primitive import APPROACH_HEIGHT, PrimitiveResult
 from lohovla.envs.suction import CUP_RADIUS, LENGTH, SuctionTool
 from lohovla.envs.world import TIME_STEP, World
 
-BASE = (0.03, 0.0, 0.1)  # behind the workspace (x < 0.25), on a 10 cm pedestal
-PEDESTAL_HALF = (0.09, 0.09, 0.05)
+BASE = (0.03, 0.0, 0.2)  # behind the workspace (x < 0.25), on a 20 cm pedestal
+PEDESTAL_HALF = (0.09, 0.09, 0.1)
 N = 7  # arm joints
 FLANGE = 7  # panda_link8 once the gripper links are gone
 #: Cup down at (0.275, 0, 0.775): every link is behind x = 0.25 or above z = 0.5, where the top camera
@@ -407,6 +407,8 @@ class ArmPrimitive:
 
     # --- the primitive --------------------------------------------------------------------------------
     def execute(self, pick: Pose, place: Pose, rng: np.random.Generator, frame_cb=None) -> PrimitiveResult:
+        """One pick-and-place, ending at HOME with the scene settled. `grasped` only if the block is still
+        held after the lift; with drop_prob_per_s, each held second may let it go (time drawn from rng)."""
         result = PrimitiveResult()
         self.steps, self._held_s, self._dropped = 0, 0.0, False
         self._drop_after = None

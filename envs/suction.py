@@ -14,7 +14,7 @@ from lohovla.envs.geometry import Pose, compose, invert
 STEM_RADIUS = 0.011
 CUP_RADIUS = 0.014  # under the 2 cm half-edge of a small block: the cup touches one block only
 CUP_HEIGHT = 0.012
-LENGTH = 0.145  # flange to cup rim: keeps the arm's wrist clear of low towers next to the pick
+LENGTH = 0.245  # flange to cup rim: the wrist stays above a 6-block tower (0.24 m) next to a block it picks
 TOOL_MASS = 0.1
 HOLD_FORCE = 200.0  # N; far above what a 6 cm block needs, so the grip never slips
 MOUNT_FORCE = 2000.0
