@@ -1,11 +1,13 @@
 """Planning states for the decoding benchmarks: test-split scenes of every table task, moved on by the oracle.
 
 Each state is the observation at which a policy plans: the episode start and the first few states after oracle
-steps (later sub-tasks of the same episode). Cached in outputs/ as .npz so sweeps do not re-simulate.
+steps (later sub-tasks of the same episode). Cached in outputs/bench/ as .npz (one file per request) so sweeps do
+not re-simulate.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -44,9 +46,10 @@ def collect(tasks: list[str], seeds: int, steps: int) -> dict[str, np.ndarray]:
     }
 
 
-def load(tasks: list[str], seeds: int, steps: int, path: Path = CACHE) -> dict[str, np.ndarray]:
+def load(tasks: list[str], seeds: int, steps: int, path: Path | None = None) -> dict[str, np.ndarray]:
     """The cached states if they were made with the same request, else collect and cache them."""
     key = f"{','.join(tasks)}|{seeds}|{steps}"
+    path = path or CACHE.with_name(f"decode_scenes_{hashlib.sha1(key.encode()).hexdigest()[:10]}.npz")
     if path.exists():
         data = dict(np.load(path, allow_pickle=False))
         if str(data.pop("key")) == key:
