@@ -73,9 +73,8 @@ def plot(rows: list[dict], path: Path, title: str) -> None:
         ax.set_ylabel("exact-match agreement with AR (%)")
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
-    fig.suptitle(
-        f"Sub-task decoding, speed vs agreement with AR ({title}; labels: tau_conf; tau_add 0.1 unless marked)"
-    )
+    note = "point labels: tau_conf; tau_add 0.1 unless marked"
+    fig.suptitle(f"Sub-task decoding, speed vs agreement with AR ({title})\n{note}", fontsize=10)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
@@ -116,7 +115,8 @@ def main() -> None:
         )
     print_table(rows, ["config", "agreement", "tokens_per_forward", "forwards_per_subtask", "decode_median_ms"])
     out = Path(args.out)
-    plot(rows, out.with_suffix(".png"), f"{args.policy}, {len(data['goal'])} states")
+    label = "/".join(Path(args.policy).parts[-2:])  # e.g. prim-v1/step_0000864 or lohovla-tiny
+    plot(rows, out.with_suffix(".png"), f"{label}, {len(data['goal'])} states, {args.threads} thread(s)")
     states = {"tasks": tasks, "seeds": args.seeds, "steps": args.steps, "n": len(data["goal"])}
     write_json({"policy": args.policy, "torch_threads": args.threads, "states": states, "rows": rows}, out)
 
