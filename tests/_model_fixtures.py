@@ -22,7 +22,7 @@ def micro_config(use_subtask: bool = True) -> ModelConfig:
     return ModelConfig.from_dict(
         {
             "name": "micro",
-            "vision": {"widths": [8, 16, 32, 32], "dense_channels": 16},
+            "vision": {"widths": [8, 16, 32], "dense_channels": 16},
             "backbone": {
                 "hidden_size": 32,
                 "num_layers": 2,

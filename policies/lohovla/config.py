@@ -18,7 +18,7 @@ class VisionConfig:
 
     kind: str = "conv"  # conv (trained from scratch) | pretrained (a transformers vision model from `path`)
     path: str | None = None  # local directory of a pretrained vision model (kind=pretrained)
-    widths: tuple[int, ...] = (16, 48, 96, 128)  # channels at strides 2, 4, 8, 16 of the half-res image
+    widths: tuple[int, ...] = (16, 48, 96)  # channels at strides 2, 4, 8 of the half-res image
     token_stride: int = 16  # 16 -> 10 x 5 = 50 image tokens; 8 -> 20 x 10 = 200
     dense_channels: int = 64  # channels of the stride-4 (2.5 cm) feature map the action path reads
 

@@ -44,7 +44,9 @@ class LoHoVLAModel(nn.Module):
         token_dim = self.pretrained.token_dim if self.pretrained is not None else self.encoder.token_dim
         rows, cols = token_grid(cfg.vision)
         self.n_image = rows * cols if self.pretrained is None else None
-        self.img_proj = nn.Sequential(nn.Linear(token_dim, hidden), nn.GELU(), nn.Linear(hidden, hidden))
+        self.img_proj = nn.Sequential(
+            nn.LayerNorm(token_dim), nn.Linear(token_dim, hidden), nn.GELU(), nn.Linear(hidden, hidden)
+        )
         self.img_pos = nn.Parameter(torch.zeros(1, rows * cols, hidden)) if self.pretrained is None else None
         self.readout = nn.Parameter(torch.randn(hidden) * 0.02)
         self.pick_map = ScoreMap(cfg.vision.dense_channels, hidden)
@@ -69,6 +71,7 @@ class LoHoVLAModel(nn.Module):
         dense, tok = self.encoder(img)
         if self.pretrained is not None:
             return img, dense, self.img_proj(self.pretrained(img))
+        tok = (tok - tok.mean(1, keepdim=True)) / (tok.std(1, keepdim=True) + 1e-5)  # what differs from the scene
         return img, dense, self.img_proj(tok) + self.img_pos
 
     def text_embeds(self, ids: torch.Tensor, readout: torch.Tensor | None = None) -> torch.Tensor:

@@ -62,28 +62,33 @@ def _down(cin: int, cout: int) -> nn.Sequential:
 
 
 class ConvEncoder(nn.Module):
-    """U-Net lite. forward(img) -> (dense (B, C, H/4, W/4), tokens (B, N, widths[-1])).
+    """U-Net lite. forward(img) -> (dense (B, C, H/4, W/4), tokens (B, N, token_dim)).
 
-    Strides 2, 4, 8 (and 16) of the half-res image; the dense map is the stride-4 level (2.5 cm cells) fused with
-    the upsampled stride-8 context. Precision below a cell comes from the flow head's glimpses of the raw image.
+    Strides 2, 4, 8 of the half-res image; the dense map is the stride-4 level (2.5 cm cells) fused with the
+    upsampled stride-8 context. Precision below a cell comes from the flow head's glimpses of the raw image.
+    Tokens are the stride-8 features themselves (token_stride 8) or their 2 x 2 average and max pools (16): the
+    same features the action maps train, so the LM reads content from the first step. (A separate stride-16
+    branch, tried first, was trained by nothing but the text loss, stayed image-independent, and the LM learned to
+    ignore the image: captions became one sentence for every scene.)
     """
 
     def __init__(self, cfg: VisionConfig) -> None:
         super().__init__()
-        w0, w1, w2, w3 = cfg.widths
+        w0, w1, w2 = cfg.widths[:3]
         self.down2 = nn.Sequential(nn.Conv2d(IN_CHANNELS, w0, 3, stride=2, padding=1), _norm(w0), nn.ReLU())
         self.down4, self.down8 = _down(w0, w1), _down(w1, w2)
         if cfg.token_stride not in (8, 16):
             raise ValueError("token_stride must be 8 or 16")
-        self.down16 = _down(w2, w3) if cfg.token_stride == 16 else None
-        self.tokens8 = nn.Conv2d(w2, w3, 1) if cfg.token_stride == 8 else None
+        self.pool = cfg.token_stride == 16
         self.up4 = nn.Sequential(nn.Conv2d(w2 + w1, cfg.dense_channels, 1), _norm(cfg.dense_channels), nn.ReLU())
-        self.token_dim = w3
+        self.token_dim = 2 * w2 if self.pool else w2
 
     def forward(self, img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         f4 = self.down4(self.down2(img))
         f8 = self.down8(f4)
-        tok = self.down16(f8) if self.down16 is not None else self.tokens8(f8)
+        tok = f8
+        if self.pool:
+            tok = torch.cat([F.avg_pool2d(f8, 2, ceil_mode=True), F.max_pool2d(f8, 2, ceil_mode=True)], 1)
         dense = self.up4(torch.cat([F.interpolate(f8, size=f4.shape[-2:], mode="nearest"), f4], 1))
         return dense, tok.flatten(2).transpose(1, 2)
 
@@ -110,6 +115,6 @@ class PretrainedTokens(nn.Module):
 def token_grid(cfg: VisionConfig, image_hw: tuple[int, int] = (160, 80)) -> tuple[int, int]:
     """(rows, cols) of the conv token grid for a half-res image."""
     h, w = image_hw
-    for _ in range(3 if cfg.token_stride == 8 else 4):
+    for _ in range(3 if cfg.token_stride == 8 else 4):  # ceil-mode halvings, as the convs and pools do
         h, w = (h + 1) // 2, (w + 1) // 2
     return h, w
