@@ -5,22 +5,25 @@
 #     bash scripts/train_tiny.sh            # run from the repository root, inside the project's venv
 #
 # Every stage resumes: rerun the same command after a kill and it continues where it stopped (collection by
-# shard, training from runs/<name>/latest). Threads: THREADS=1 (default, a shared 2-core machine) or more.
-# Time on this 2-core CPU: collection ~1.5 h, each training run several hours (see the report / DESIGN.md).
+# shard, training from runs/<name>/latest). The two trainings run side by side, one torch thread each (a 2-core
+# machine); THREADS=n gives each more. Time on a free 2-core CPU: collection ~8 min, the data cache ~5 min,
+# training ~1.5 h (both runs at once), evaluation ~30 min.
 set -euo pipefail
 THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-2}
-EPISODES=${EPISODES:-200}
+EPISODES=${EPISODES:-100}
 
 # 1. Demonstrations (train split): the three primitives (all 11 colours) and the seen long-horizon tasks.
-lohovla-collect out=data/lh-prim workers="$WORKERS" progress=false episodes_per_task=1500 \
+lohovla-collect out=data/lh-prim workers="$WORKERS" progress=false episodes_per_task=1000 \
   'tasks=[pick-and-place-primitive,pick-and-place-primitive-with-size,pick-and-place-primitive-with-absolute-position]'
-lohovla-collect out=data/lh-long workers="$WORKERS" progress=false episodes_per_task=400 \
+lohovla-collect out=data/lh-long workers="$WORKERS" progress=false episodes_per_task=1000 \
   'tasks=[put-block-into-matching-bowl,put-even-blocks-in-same-color-zone,stack-smaller-over-bigger-with-same-color,stack-block-in-absolute-area,put-block-into-mismatching-zone]'
 
-# 2. Training (the data cache under data/cache is built on first use and shared by both runs).
-lohovla-train experiment=lohovla_tiny threads="$THREADS" progress=false
-lohovla-train experiment=vanilla_tiny threads="$THREADS" progress=false
+# 2. The data cache (data/cache, shared by both runs), then both trainings at once.
+lohovla-train experiment=lohovla_tiny prepare_only=true progress=false
+lohovla-train experiment=lohovla_tiny threads="$THREADS" progress=false > runs-lohovla-tiny.log 2>&1 &
+lohovla-train experiment=vanilla_tiny threads="$THREADS" progress=false > runs-vanilla-tiny.log 2>&1 &
+wait
 
 # 3. Ship: weights + config + tokenizer only (no optimizer state).
 for name in lohovla-tiny vanilla-tiny; do
@@ -29,6 +32,6 @@ for name in lohovla-tiny vanilla-tiny; do
 done
 
 # 4. Evaluate on the test split (LoHoVLA Table 2 layout in outputs/eval-*/results.md).
-lohovla-eval policy=lohovla-tiny tasks=table episodes="$EPISODES" out=outputs/eval-lohovla-tiny
-lohovla-eval policy=vanilla-tiny tasks=table episodes="$EPISODES" out=outputs/eval-vanilla-tiny
+lohovla-eval policy=lohovla-tiny tasks=table episodes="$EPISODES" workers="$WORKERS" out=outputs/eval-lohovla-tiny
+lohovla-eval policy=vanilla-tiny tasks=table episodes="$EPISODES" workers="$WORKERS" out=outputs/eval-vanilla-tiny
 python benchmarks/policy.py

@@ -9,6 +9,7 @@ import torch
 from _model_fixtures import micro_config, synthetic_store
 
 from lohovla.training.batching import Mixture, step_generator
+from lohovla.training.samples import SampleStore
 from lohovla.training.settings import TrainSettings
 from lohovla.training.trainer import Trainer, lr_lambda
 
@@ -96,3 +97,21 @@ def test_threads_setting_is_applied(tmp_path) -> None:
     Trainer(_settings(tmp_path / "x", threads=1, max_steps=1), micro_config(), synthetic_store(8))
     assert torch.get_num_threads() == 1
     torch.set_num_threads(before)
+
+
+def test_prepare_only_builds_the_shared_cache_and_trains_nothing(tmp_path) -> None:
+    from lohovla.data.collector import CollectConfig, collect
+    from lohovla.training.run import run_training
+
+    root = tmp_path / "demos"
+    collect(CollectConfig(out=str(root), episodes={"task-a": 3}, source="synthetic", workers=1, progress=False))
+    cfg = {
+        "model": micro_config().to_dict(),
+        **_settings(tmp_path / "run").to_dict(),
+        "prepare_only": True,
+        "data": {"roots": [str(root)], "captions_per_task": 0, "cache": str(tmp_path / "cache")},
+    }
+    assert run_training(cfg) == tmp_path / "cache"
+    caches = list((tmp_path / "cache").glob("demos-*.npz"))
+    assert len(caches) == 1 and not (tmp_path / "run").exists()
+    assert len(SampleStore.load(caches[0])) > 0

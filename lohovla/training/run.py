@@ -25,6 +25,10 @@ def run_training(cfg: dict[str, Any]) -> Path:
     from lohovla.training.trainer import Trainer
 
     model_cfg, settings = split_config(cfg)
+    if settings.prepare_only:  # one process, no model: the cache that parallel runs then share
+        store = prepare_store(settings.data, settings.progress)
+        print(f"{len(store)} examples prepared (cache: {settings.data.cache})")
+        return Path(settings.data.cache or settings.out)
     info = D.init(settings.device)
     out = Path(settings.out)
     if info.main:

@@ -45,6 +45,7 @@ class TrainSettings:
     device: str = "cpu"
     precision: str = "auto"  # auto (bf16 autocast on CUDA, fp32 on CPU) | fp32 | bf16
     progress: bool = True
+    prepare_only: bool = False  # build the data cache and stop (so parallel runs then share it)
     data: DataSettings = field(default_factory=DataSettings)
 
     def to_dict(self) -> dict[str, Any]:
