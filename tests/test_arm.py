@@ -69,8 +69,11 @@ def test_pick_on_empty_table_grasps_nothing(env):
     world = base.world
     before = _block_positions(world)
     taken = [world.position(o)[:2] for o in world.objects]
-    spot = next(np.array([x, y]) for x, y in itertools.product(np.linspace(*X, 9), np.linspace(*Y, 9))
-                if min(np.linalg.norm(np.array([x, y]) - t) for t in taken) > 0.12)
+    spot = next(
+        np.array([x, y])
+        for x, y in itertools.product(np.linspace(*X, 9), np.linspace(*Y, 9))
+        if min(np.linalg.norm(np.array([x, y]) - t) for t in taken) > 0.12
+    )
     pick = (np.array([spot[0], spot[1], 0.04]), quat_from_yaw(0.0))
     place = (np.array([0.5, 0.0, 0.1]), quat_from_yaw(0.0))
     result = base.primitive.execute(pick, place, np.random.default_rng(0))

@@ -16,18 +16,17 @@ from lohovla.envs.tasks.base import Task
 from lohovla.policies.oracle import OraclePolicy
 from lohovla.rollout import run_episode
 
-MODULES = {
-    "put-block-into-mismatching-bowl": "put_block_into_mismatching_bowl",
-    "stack-blocks-of-same-size": "stack_blocks_of_same_size",
-    "stack-blocks-with-alternate-color": "stack_blocks_with_alternate_color",
-    "stack-smaller-over-bigger-with-same-color-in-same-color-zone":
-        "stack_smaller_over_bigger_with_same_color_in_same_color_zone",
-    "move-blocks-between-absolute-positions": "move_blocks_between_absolute_positions",
-    "stack-blocks-of-same-color": "stack_blocks_of_same_color",
-}
+UNSEEN = [
+    "put-block-into-mismatching-bowl",
+    "stack-blocks-of-same-size",
+    "stack-blocks-with-alternate-color",
+    "stack-smaller-over-bigger-with-same-color-in-same-color-zone",
+    "move-blocks-between-absolute-positions",
+    "stack-blocks-of-same-color",
+]
+MODULES = {task: task.replace("-", "_") for task in UNSEEN}  # one module per task, named after it
 for _mod in MODULES.values():  # register ours even if another task module is mid-edit
     importlib.import_module(f"lohovla.envs.tasks.{_mod}")
-UNSEEN = list(MODULES)
 
 
 def _action(step):
