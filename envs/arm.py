@@ -77,8 +77,9 @@ def arm_urdf() -> str:
 
 
 def load_arm(client: int) -> int:
-    return pb.loadURDF(arm_urdf(), BASE, useFixedBase=True, flags=pb.URDF_ENABLE_CACHED_GRAPHICS_SHAPES,
-                       physicsClientId=client)
+    return pb.loadURDF(
+        arm_urdf(), BASE, useFixedBase=True, flags=pb.URDF_ENABLE_CACHED_GRAPHICS_SHAPES, physicsClientId=client
+    )
 
 
 def cup_quat(yaw: float) -> np.ndarray:
@@ -113,8 +114,7 @@ class Kinematics:
         return np.array([azimuth, a, 0.0, b, 0.0, a - b, j7])
 
     def set(self, q) -> None:
-        pb.resetJointStatesMultiDof(self.body, list(range(N)), [[float(v)] for v in q[:N]],
-                                    physicsClientId=self.client)
+        pb.resetJointStatesMultiDof(self.body, list(range(N)), [[float(v)] for v in q[:N]], physicsClientId=self.client)
 
     def tip(self, q) -> Pose:
         """Pose of the cup's rim for joint angles q (its z axis points out of the cup)."""
@@ -158,10 +158,20 @@ class Kinematics:
             q = rest
             for _ in range(8):
                 self.set(q)
-                q = self._clip(pb.calculateInverseKinematics(
-                    self.body, FLANGE, fpos, fquat, lowerLimits=list(self.lower), upperLimits=list(self.upper),
-                    jointRanges=list(self.upper - self.lower), restPoses=list(rest), maxNumIterations=1,
-                    physicsClientId=self.client))
+                q = self._clip(
+                    pb.calculateInverseKinematics(
+                        self.body,
+                        FLANGE,
+                        fpos,
+                        fquat,
+                        lowerLimits=list(self.lower),
+                        upperLimits=list(self.upper),
+                        jointRanges=list(self.upper - self.lower),
+                        restPoses=list(rest),
+                        maxNumIterations=1,
+                        physicsClientId=self.client,
+                    )
+                )
             q = self._refine(q, fpos, fquat)
             err = self.error(q, pos, quat)
             if err < best[0]:
@@ -177,9 +187,17 @@ class Kinematics:
         """Damped least squares steps (pybullet's IK without null space) until the angles stop moving."""
         for _ in range(iters):
             self.set(q)
-            nxt = self._clip(pb.calculateInverseKinematics(
-                self.body, FLANGE, fpos, fquat, jointDamping=[1e-3] * N, maxNumIterations=1,
-                physicsClientId=self.client))
+            nxt = self._clip(
+                pb.calculateInverseKinematics(
+                    self.body,
+                    FLANGE,
+                    fpos,
+                    fquat,
+                    jointDamping=[1e-3] * N,
+                    maxNumIterations=1,
+                    physicsClientId=self.client,
+                )
+            )
             done = float(np.max(np.abs(nxt - q))) < 1e-6
             q = nxt
             if done:
@@ -260,9 +278,15 @@ class ArmPrimitive:
 
     def _command(self, q, qd=None) -> None:
         pb.setJointMotorControlArray(
-            self.body, range(N), pb.POSITION_CONTROL, targetPositions=list(q),
-            targetVelocities=list(np.zeros(N) if qd is None else qd), forces=list(self.kin.max_force),
-            positionGains=[POSITION_GAIN] * N, velocityGains=[VELOCITY_GAIN] * N, physicsClientId=self.world.client,
+            self.body,
+            range(N),
+            pb.POSITION_CONTROL,
+            targetPositions=list(q),
+            targetVelocities=list(np.zeros(N) if qd is None else qd),
+            forces=list(self.kin.max_force),
+            positionGains=[POSITION_GAIN] * N,
+            velocityGains=[VELOCITY_GAIN] * N,
+            physicsClientId=self.world.client,
         )
         self._q_cmd = np.asarray(q, dtype=np.float64)
 
@@ -309,8 +333,9 @@ class ArmPrimitive:
         self._command(self.q())
         return False
 
-    def _line(self, path: list[np.ndarray], heights: list[float], slow_below: float, stop=None,
-              coarse_above: float = np.inf) -> int:
+    def _line(
+        self, path: list[np.ndarray], heights: list[float], slow_below: float, stop=None, coarse_above: float = np.inf
+    ) -> int:
         """Follow joint waypoints of a straight vertical line; slow below `slow_below`.
 
         The cup's speed along the line ramps at ACCEL (a speed step would make the joints, which
@@ -424,8 +449,7 @@ class ArmPrimitive:
         self._move_joints(q_top)
         # where the cup will first touch: the wrist's depth scan (the action's z may be off)
         surface = self._surface_below(pick[0], z_top - 0.005, CUP_RADIUS)
-        end = self._line(down, heights, surface + SLOW_ZONE, stop=arm_blocked,
-                         coarse_above=surface + COARSE_CLEARANCE)
+        end = self._line(down, heights, surface + SLOW_ZONE, stop=arm_blocked, coarse_above=surface + COARSE_CLEARANCE)
         touched = self.tool.cup_contacts()
         obj = self.world.by_body(touched[0]) if touched else None
         if end < 0 and obj is not None and obj.movable and not self.tool.touching(self.body):
@@ -455,9 +479,13 @@ class ArmPrimitive:
             frame_cb()
         # where the held block will first touch (it may be turned: scan around its footprint)
         touch = self._surface_below(place[0], z_top - held.size - 0.005, held.size * 0.71) + held.size
-        end = self._line(down, heights, touch + SLOW_ZONE,
-                         stop=lambda: dropped() or bool(self.tool.held_contacts()) or arm_blocked(),
-                         coarse_above=touch + COARSE_CLEARANCE)
+        end = self._line(
+            down,
+            heights,
+            touch + SLOW_ZONE,
+            stop=lambda: dropped() or bool(self.tool.held_contacts()) or arm_blocked(),
+            coarse_above=touch + COARSE_CLEARANCE,
+        )
         self.tool.release()
         if frame_cb:
             frame_cb()

@@ -33,19 +33,24 @@ class SuctionTool:
         # The body frame (= its centre of mass) is mid-stem; the cup hangs at +z, the flange end is at -z.
         col = pb.createCollisionShape(pb.GEOM_CYLINDER, radius=CUP_RADIUS, height=LENGTH, **kw)
         vis = pb.createVisualShapeArray(
-            shapeTypes=[pb.GEOM_CYLINDER, pb.GEOM_CYLINDER], radii=[STEM_RADIUS, CUP_RADIUS],
-            lengths=[stem_len, CUP_HEIGHT], halfExtents=[[0, 0, 0]] * 2,
+            shapeTypes=[pb.GEOM_CYLINDER, pb.GEOM_CYLINDER],
+            radii=[STEM_RADIUS, CUP_RADIUS],
+            lengths=[stem_len, CUP_HEIGHT],
+            halfExtents=[[0, 0, 0]] * 2,
             rgbaColors=[[0.75, 0.75, 0.78, 1], [0.15, 0.15, 0.15, 1]],
             visualFramePositions=[[0, 0, -CUP_HEIGHT / 2], [0, 0, LENGTH / 2 - CUP_HEIGHT / 2]],
             visualFrameOrientations=[[0, 0, 0, 1]] * 2,
-            meshScales=[[1, 1, 1]] * 2, fileNames=["", ""], **kw,
+            meshScales=[[1, 1, 1]] * 2,
+            fileNames=["", ""],
+            **kw,
         )
         flange = pb.getLinkState(arm, link, computeForwardKinematics=True, **kw)
         pos, quat = pb.multiplyTransforms(flange[4], flange[5], [0, 0, LENGTH / 2], [0, 0, 0, 1])
         self.body = pb.createMultiBody(TOOL_MASS, col, vis, basePosition=pos, baseOrientation=quat, **kw)
         pb.changeDynamics(self.body, -1, lateralFriction=1.0, restitution=0.0, **kw)
-        mount = pb.createConstraint(arm, link, self.body, -1, pb.JOINT_FIXED, [0, 0, 0], [0, 0, 0],
-                                    [0, 0, -LENGTH / 2], **kw)
+        mount = pb.createConstraint(
+            arm, link, self.body, -1, pb.JOINT_FIXED, [0, 0, 0], [0, 0, 0], [0, 0, -LENGTH / 2], **kw
+        )
         pb.changeConstraint(mount, maxForce=MOUNT_FORCE, **kw)
         for j in range(-1, pb.getNumJoints(arm, **kw)):
             pb.setCollisionFilterPair(arm, self.body, j, -1, 0, **kw)
@@ -73,8 +78,16 @@ class SuctionTool:
         self.release()
         rel = compose(invert(self._pose(self.body)), self._pose(body))  # COM frames, both
         self._grip = pb.createConstraint(
-            self.body, -1, body, -1, pb.JOINT_FIXED, [0, 0, 0], list(rel[0]), [0, 0, 0],
-            parentFrameOrientation=list(rel[1]), physicsClientId=self.client,
+            self.body,
+            -1,
+            body,
+            -1,
+            pb.JOINT_FIXED,
+            [0, 0, 0],
+            list(rel[0]),
+            [0, 0, 0],
+            parentFrameOrientation=list(rel[1]),
+            physicsClientId=self.client,
         )
         pb.changeConstraint(self._grip, maxForce=HOLD_FORCE, physicsClientId=self.client)
         pb.setCollisionFilterPair(self.body, body, -1, -1, 0, physicsClientId=self.client)

@@ -110,8 +110,13 @@ def zone_candidates(world: World, zone: SceneObject, size: float, n: int = 3) ->
 
 
 def free_spot(
-    world: World, held: SceneObject, candidates: Sequence, yaw: float | None = None, avoid_zones: bool = False,
-    avoid_rects: Sequence[Rect] = (), clearance: float = 0.006,
+    world: World,
+    held: SceneObject,
+    candidates: Sequence,
+    yaw: float | None = None,
+    avoid_zones: bool = False,
+    avoid_rects: Sequence[Rect] = (),
+    clearance: float = 0.006,
 ) -> np.ndarray | None:
     """First candidate xy where `held` (with `yaw`, default its own) can stand on the bare table: no block,
     bowl (or zone, with avoid_zones; or listed rect) under or beside its footprint."""
@@ -145,8 +150,9 @@ def table_spot(world: World, held: SceneObject, avoid_rects: Sequence[Rect] = ()
     return free_spot(world, held, cands, avoid_zones=True, avoid_rects=avoid_rects)
 
 
-def clear_step(world: World, obj: SceneObject, ignore: Iterable[SceneObject] = (),
-               avoid_rects: Sequence[Rect] = ()) -> OracleStep | None:
+def clear_step(
+    world: World, obj: SceneObject, ignore: Iterable[SceneObject] = (), avoid_rects: Sequence[Rect] = ()
+) -> OracleStep | None:
     """If blocks are piled on `obj`, the step that moves the top one onto a free spot of the table.
 
     Sub-task: "pick up the red block and place it on the table." (only in states that a clean run never

@@ -54,8 +54,11 @@ def is_free(world: World, xy, r: float, ignore: Sequence[SceneObject] = ()) -> b
     """No object of the scene (blocks, bowls, zones) within r + its own radius + CLEARANCE of xy."""
     skip = {o.body for o in ignore}
     xy = np.asarray(xy)[:2]
-    return all(np.linalg.norm(world.position(o)[:2] - xy) >= r + radius(o) + CLEARANCE
-               for o in world.objects if o.body not in skip)
+    return all(
+        np.linalg.norm(world.position(o)[:2] - xy) >= r + radius(o) + CLEARANCE
+        for o in world.objects
+        if o.body not in skip
+    )
 
 
 def free_spot(world: World, block: SceneObject, rect: tuple[float, float, float, float] | None = None) -> np.ndarray:
@@ -87,8 +90,9 @@ def quadrant(xy) -> str:
 def set_aside(world: World, block: SceneObject) -> OracleStep:
     """Recovery: put `block` down alone on the nearest free table spot, keeping its yaw."""
     xy = free_spot(world, block)
-    return OracleStep(Task.sentence(block, quadrant(xy)), Task.pick_pose(world, block),
-                      Task.place_pose(world, block, xy, 0.0))
+    return OracleStep(
+        Task.sentence(block, quadrant(xy)), Task.pick_pose(world, block), Task.place_pose(world, block, xy, 0.0)
+    )
 
 
 def unbury(world: World, block: SceneObject) -> OracleStep | None:
@@ -100,8 +104,11 @@ def unbury(world: World, block: SceneObject) -> OracleStep | None:
 def stack_on(world: World, held: SceneObject, top: SceneObject) -> OracleStep:
     """Put `held` exactly on `top` (same xy and yaw mod 90 deg): the pose metric is 1 cm / 15 deg."""
     xy = world.position(top)[:2]
-    return OracleStep(Task.sentence(held, top), Task.pick_pose(world, held),
-                      Task.place_pose(world, held, xy, world.top_z(top), yaw=world.yaw(top)))
+    return OracleStep(
+        Task.sentence(held, top),
+        Task.pick_pose(world, held),
+        Task.place_pose(world, held, xy, world.top_z(top), yaw=world.yaw(top)),
+    )
 
 
 def valid_prefix(tower: Sequence[SceneObject], fits: Fits) -> int:

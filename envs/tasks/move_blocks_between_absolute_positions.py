@@ -97,8 +97,11 @@ class MoveBlocksBetweenAbsolutePositions(Task):
             d = np.linalg.norm(np.array(free) - world.position(b)[:2], axis=1)
             best.append((float(d.min()), b, free[int(np.argmin(d))]))
         _, block, slot = max(best, key=lambda t: t[0])
-        return OracleStep(self.sentence(block, self.tgt), self.pick_pose(world, block),
-                          self.place_pose(world, block, slot, 0.0, yaw=0.0))
+        return OracleStep(
+            self.sentence(block, self.tgt),
+            self.pick_pose(world, block),
+            self.place_pose(world, block, slot, 0.0, yaw=0.0),
+        )
 
     def valid_subtasks(self, world) -> list[str]:
         pay = [self.sentence(b, self.tgt) for b in self._pending(world) if not above(world, b)]

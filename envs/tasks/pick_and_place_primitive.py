@@ -40,8 +40,12 @@ class PickAndPlacePrimitive(Task):
         zone_colors = [str(c) for c in rng.choice(palette, n_zones, replace=False)]
         bowl_colors = [str(c) for c in rng.choice(palette, n_bowls, replace=False)]
         block_colors = [str(c) for c in rng.choice(palette, n_blocks, replace=False)]
-        zones = [world.add_zone(c, layout.sample(PRIMITIVE_ZONE_SIZE * HALF_DIAG + 0.005), rng.uniform(0, np.pi),
-                                PRIMITIVE_ZONE_SIZE) for c in zone_colors]
+        zones = [
+            world.add_zone(
+                c, layout.sample(PRIMITIVE_ZONE_SIZE * HALF_DIAG + 0.005), rng.uniform(0, np.pi), PRIMITIVE_ZONE_SIZE
+            )
+            for c in zone_colors
+        ]
         bowls = [world.add_bowl(c, layout.sample(BOWL_DIAMETER / 2 + 0.01), BOWL_DIAMETER) for c in bowl_colors]
         blocks = [world.add_block(c, SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi)) for c in block_colors]
         self.held = blocks[int(rng.integers(len(blocks)))]

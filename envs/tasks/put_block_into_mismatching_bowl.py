@@ -51,8 +51,9 @@ class PutBlockIntoMismatchingBowl(Task):
         if max_matching([[b != w for w in bowl_colors] for b in block_colors]) < n_blocks:
             raise RuntimeError("no mismatching assignment; redraw")
         self.bowls = [world.add_bowl(c, layout.sample(BOWL_DIAMETER / 2 + 0.01), BOWL_DIAMETER) for c in bowl_colors]
-        self.blocks = [world.add_block(c, SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi))
-                       for c in block_colors]
+        self.blocks = [
+            world.add_block(c, SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi)) for c in block_colors
+        ]
         self.goal = "put the blocks in the bowls with mismatched colors."
         self.max_steps = n_blocks + 2
 
@@ -114,8 +115,11 @@ class PutBlockIntoMismatchingBowl(Task):
 
     def _to_bowl(self, world, block: SceneObject, bowl: SceneObject) -> OracleStep:
         target = world.position(bowl)
-        return OracleStep(self.sentence(block, bowl), self.pick_pose(world, block),
-                          self.place_pose(world, block, target[:2], target[2] + BOWL_FLOOR))
+        return OracleStep(
+            self.sentence(block, bowl),
+            self.pick_pose(world, block),
+            self.place_pose(world, block, target[:2], target[2] + BOWL_FLOOR),
+        )
 
     def _reassign(self, world) -> OracleStep:
         """Dead end (only after stray moves): re-plan a full block -> bowl assignment that keeps the most
@@ -128,8 +132,11 @@ class PutBlockIntoMismatchingBowl(Task):
             dist = sum(np.linalg.norm(world.position(b)[:2] - world.position(w)[:2]) for b, w in pairs)
             return -kept, float(dist)
 
-        perms = [p for p in permutations(range(len(self.bowls)), len(self.blocks))
-                 if all(self.allowed(b, self.bowls[j]) for b, j in zip(self.blocks, p))]
+        perms = [
+            p
+            for p in permutations(range(len(self.bowls)), len(self.blocks))
+            if all(self.allowed(b, self.bowls[j]) for b, j in zip(self.blocks, p))
+        ]
         plan = [(b, self.bowls[j]) for b, j in zip(self.blocks, min(perms, key=key))]
         todo = [(b, w) for b, w in plan if where.get(b.body) is not w]
         ready = [(b, w) for b, w in todo if is_clear(world, b) and self._occupant(world, w) is None]

@@ -46,8 +46,10 @@ class PutEvenBlocksInSameColorZone(Task):
             even = [c for c in colors if block_colors.count(c) > 0 and block_colors.count(c) % 2 == 0]
             if even:
                 break
-        self.zones = {c: world.add_zone(c, layout.sample(ZONE_SIZE * HALF_DIAG + 0.005), rng.uniform(0, np.pi),
-                                        ZONE_SIZE) for c in colors}
+        self.zones = {
+            c: world.add_zone(c, layout.sample(ZONE_SIZE * HALF_DIAG + 0.005), rng.uniform(0, np.pi), ZONE_SIZE)
+            for c in colors
+        }
         blocks = [world.add_block(c, SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi)) for c in block_colors]
         self.targets = [b for b in blocks if b.color in even]
         self.goal = "put the blocks of an even number in the zone with the matching color."
@@ -74,8 +76,9 @@ class PutEvenBlocksInSameColorZone(Task):
                 if step is not None:
                     return step
                 continue
-            return OracleStep(self.sentence(block, zone), self.pick_pose(world, block),
-                              self.place_pose(world, block, spot, 0.0, yaw))
+            return OracleStep(
+                self.sentence(block, zone), self.pick_pose(world, block), self.place_pose(world, block, spot, 0.0, yaw)
+            )
         return None
 
     def _clear_zone(self, world, zone) -> OracleStep | None:
@@ -89,8 +92,11 @@ class PutEvenBlocksInSameColorZone(Task):
                     return step
                 spot = table_spot(world, b)
                 if spot is not None:
-                    return OracleStep(f"pick up the {b.label} and place it on the table.", self.pick_pose(world, b),
-                                      self.place_pose(world, b, spot, 0.0))
+                    return OracleStep(
+                        f"pick up the {b.label} and place it on the table.",
+                        self.pick_pose(world, b),
+                        self.place_pose(world, b, spot, 0.0),
+                    )
         return None
 
     def _repack(self, world, zone) -> OracleStep | None:

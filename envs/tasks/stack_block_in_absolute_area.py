@@ -115,8 +115,13 @@ class StackBlockInAbsoluteArea(Task):
             spot = free_spot(world, block, rect_candidates(self.rect, block.size, self._centre()))
             if spot is None:
                 return [], None
-            return [OracleStep(self.sentence(block, self.area), self.pick_pose(world, block),
-                               self.place_pose(world, block, spot, 0.0))], None
+            return [
+                OracleStep(
+                    self.sentence(block, self.area),
+                    self.pick_pose(world, block),
+                    self.place_pose(world, block, spot, 0.0),
+                )
+            ], None
         if len(tower) == len(self.in_blocks):
             return [], None
         top = tower[-1]
@@ -130,8 +135,14 @@ class StackBlockInAbsoluteArea(Task):
             return [], clear_step(world, buried[0], avoid_rects=avoid) if buried else None
         t = world.position(top)
         movers.sort(key=lambda b: -float(np.linalg.norm(world.position(b)[:2] - t[:2])))
-        return [OracleStep(self.sentence(b, top), self.pick_pose(world, b),
-                           self.place_pose(world, b, t[:2], world.top_z(top), world.yaw(top))) for b in movers], None
+        return [
+            OracleStep(
+                self.sentence(b, top),
+                self.pick_pose(world, b),
+                self.place_pose(world, b, t[:2], world.top_z(top), world.yaw(top)),
+            )
+            for b in movers
+        ], None
 
     def oracle(self, world) -> OracleStep | None:
         steps, fallback = self._plan(world)

@@ -36,8 +36,9 @@ class StackBlocksOfSameColor(Task):
         counts = [int(rng.integers(2, 4)) for _ in range(n_colors)] + [1] * n_distract
         self.groups = []
         for color, count in zip(colors, counts):
-            group = [world.add_block(color, SMALL_BLOCK, layout.sample(0.032), rng.uniform(0, np.pi))
-                     for _ in range(count)]
+            group = [
+                world.add_block(color, SMALL_BLOCK, layout.sample(0.032), rng.uniform(0, np.pi)) for _ in range(count)
+            ]
             if count >= 2:
                 self.groups.append(group)
         self.total = sum(len(g) - 1 for g in self.groups)

@@ -40,11 +40,16 @@ class StackBlocksOfSameSize(Task):
         n_big, n_small = int(rng.integers(1, 5)), int(rng.integers(1, 5))
         if max(n_big, n_small) < 2:
             raise RuntimeError("no size with two blocks; redraw")
-        big = [world.add_block(str(c), BIG_BLOCK, layout.sample(0.045), rng.uniform(0, np.pi),
-                               label=f"bigger {c} block")
-               for c in rng.choice(palette, n_big, replace=False)]
-        small = [world.add_block(str(c), SMALL_BLOCK, layout.sample(0.032), rng.uniform(0, np.pi),
-                                 label=f"smaller {c} block") for c in rng.choice(palette, n_small, replace=False)]
+        big = [
+            world.add_block(str(c), BIG_BLOCK, layout.sample(0.045), rng.uniform(0, np.pi), label=f"bigger {c} block")
+            for c in rng.choice(palette, n_big, replace=False)
+        ]
+        small = [
+            world.add_block(
+                str(c), SMALL_BLOCK, layout.sample(0.032), rng.uniform(0, np.pi), label=f"smaller {c} block"
+            )
+            for c in rng.choice(palette, n_small, replace=False)
+        ]
         self.groups = [g for g in (big, small) if len(g) >= 2]
         self.total = sum(len(g) - 1 for g in self.groups)
         self.goal = "stack blocks of the same size."

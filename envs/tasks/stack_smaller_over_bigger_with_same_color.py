@@ -72,8 +72,11 @@ class StackSmallerOverBiggerWithSameColor(Task):
                 spot = table_spot(world, big)
                 if spot is None:
                     continue
-                return OracleStep(f"pick up the {big.label} and place it on the table.", self.pick_pose(world, big),
-                                  self.place_pose(world, big, spot, 0.0))
+                return OracleStep(
+                    f"pick up the {big.label} and place it on the table.",
+                    self.pick_pose(world, big),
+                    self.place_pose(world, big, spot, 0.0),
+                )
             return self._stack(world, small, big)
         return None
 

@@ -35,14 +35,21 @@ class StackSmallerOverBiggerWithSameColorInSameColorZone(Task):
 
     def build(self, world, layout, rng) -> None:
         colors = [str(c) for c in rng.choice(list(self.palette()), int(rng.integers(3, 6)), replace=False)]
-        self.zones = [world.add_zone(c, layout.sample(ZONE_SIZE / np.sqrt(2) + 0.005), rng.uniform(0, np.pi / 2),
-                                     ZONE_SIZE) for c in colors]
-        self.big = [world.add_block(c, BIG_BLOCK, layout.sample(0.045), rng.uniform(0, np.pi),
-                                    label=f"bigger {c} block") for c in colors]
-        self.small = [world.add_block(c, SMALL_BLOCK, layout.sample(0.032), rng.uniform(0, np.pi),
-                                      label=f"smaller {c} block") for c in colors]
-        self.goal = ("stack all the smaller blocks over the bigger blocks of the same color "
-                     "in the zone with the same color.")
+        self.zones = [
+            world.add_zone(c, layout.sample(ZONE_SIZE / np.sqrt(2) + 0.005), rng.uniform(0, np.pi / 2), ZONE_SIZE)
+            for c in colors
+        ]
+        self.big = [
+            world.add_block(c, BIG_BLOCK, layout.sample(0.045), rng.uniform(0, np.pi), label=f"bigger {c} block")
+            for c in colors
+        ]
+        self.small = [
+            world.add_block(c, SMALL_BLOCK, layout.sample(0.032), rng.uniform(0, np.pi), label=f"smaller {c} block")
+            for c in colors
+        ]
+        self.goal = (
+            "stack all the smaller blocks over the bigger blocks of the same color in the zone with the same color."
+        )
         self.max_steps = 2 * len(colors) + 3
 
     def _fractions(self, world) -> list[float]:
@@ -71,8 +78,11 @@ class StackSmallerOverBiggerWithSameColorInSameColorZone(Task):
         if blocker is not None:
             return unbury(world, blocker) or set_aside(world, blocker), True
         centre = world.position(zone)
-        return OracleStep(self.sentence(big, zone), self.pick_pose(world, big),
-                          self.place_pose(world, big, centre[:2], 0.0, yaw=world.yaw(zone))), False
+        return OracleStep(
+            self.sentence(big, zone),
+            self.pick_pose(world, big),
+            self.place_pose(world, big, centre[:2], 0.0, yaw=world.yaw(zone)),
+        ), False
 
     def _small_step(self, world, i: int) -> tuple[OracleStep, bool]:
         small, big = self.small[i], self.big[i]
