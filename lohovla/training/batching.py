@@ -59,8 +59,10 @@ class Collator:
         action: bool = True,
         max_goal: int = 32,
         max_text: int = 48,
+        text_bias: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self.store, self.codec = store, codec
+        self.text_bias = dict(text_bias or {})  # task -> (vocab,) logit bias (see training.word_prior)
         self.use_subtask, self.text, self.action = use_subtask, text, action
         self.max_goal, self.max_text = max_goal, max_text
         self._ids: dict[str, list[int]] = {}
@@ -80,6 +82,10 @@ class Collator:
             subs.append(self.ids(s.text[i], self.max_text) if writes else None)
             text_w.append(1.0 if writes and (self.text or caption) else 0.0)
         has_action = torch.from_numpy(s.has_action[idx].copy()) & self.action
+        bias = None
+        if self.text_bias:
+            zero = np.zeros(self.codec.vocab_size, np.float32)
+            bias = torch.from_numpy(np.stack([self.text_bias.get(s.task[i], zero) for i in idx]))
         return Batch(
             color=torch.from_numpy(s.color[idx]),
             height=torch.from_numpy(s.height[idx].astype(np.float32)),
@@ -88,4 +94,5 @@ class Collator:
             action=torch.from_numpy(s.action[idx]),
             has_action=has_action,
             text_weight=torch.tensor(text_w),
+            text_bias=bias,
         )

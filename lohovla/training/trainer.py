@@ -26,6 +26,7 @@ from lohovla.training import distributed as D
 from lohovla.training.batching import Collator, Mixture, step_generator
 from lohovla.training.samples import CAPTION_TASK, SampleStore
 from lohovla.training.settings import TrainSettings
+from lohovla.training.word_prior import word_prior_bias
 
 LOSSES = ("text", "map", "flow")
 
@@ -74,6 +75,8 @@ class Trainer:
             self.sched.load_state_dict(state["scheduler"])
         self.net = D.wrap(self.model, self.info)
         tcfg = self.model.cfg.text
+        balanced = settings.balanced_words
+        bias = word_prior_bias(store.task, store.text, self.model.codec, balanced) if balanced else None
         self.collate = Collator(
             store,
             self.model.codec,
@@ -82,6 +85,7 @@ class Trainer:
             settings.action,
             tcfg.max_goal_tokens,
             tcfg.max_subtask_tokens,
+            bias,
         )
         weights = {**settings.task_weights, CAPTION_TASK: settings.caption_weight}
         self.mixture = Mixture.from_store(store, weights)
@@ -149,7 +153,14 @@ class Trainer:
         if self.val is None or not len(self.val):
             return {}
         self.model.eval()
-        collate = Collator(self.val, self.model.codec, self.model.cfg.text.use_subtask, self.s.text, self.s.action)
+        collate = Collator(
+            self.val,
+            self.model.codec,
+            self.model.cfg.text.use_subtask,
+            self.s.text,
+            self.s.action,
+            text_bias=self.collate.text_bias,
+        )
         mix, sums = Mixture.from_store(self.val), dict.fromkeys(LOSSES, 0.0)
         for b in range(batches):
             gen = step_generator(self.s.seed + 1, b)

@@ -31,6 +31,7 @@ class Batch:
     action: torch.Tensor  # (B, 8) model space
     has_action: torch.Tensor  # (B,) bool
     text_weight: torch.Tensor  # (B,) float: 0 drops the sample's text loss (e.g. stage 2 without text)
+    text_bias: torch.Tensor | None = None  # (B, vocab) added to the text logits in training (balanced softmax)
 
 
 class LoHoVLAModel(nn.Module):
@@ -120,6 +121,8 @@ class LoHoVLAModel(nn.Module):
         # text: CE on the gathered positions, weighted per token, mean over samples that have text
         w_text = batch.text_weight.to(dev)[lay.rows.to(dev)] * lay.weights.to(dev)
         logits = self.backbone.logits(hidden[lay.rows.to(dev), lay.cols.to(dev)])
+        if batch.text_bias is not None:
+            logits = logits + batch.text_bias.to(dev)[lay.rows.to(dev)]
         ce = nn.functional.cross_entropy(logits.float(), lay.targets.to(dev), reduction="none")
         n_text = max(1.0, float((lay.has_text & (batch.text_weight > 0)).sum()))
         text_loss = (w_text * ce).sum() / n_text + 0.0 * logits.sum()
