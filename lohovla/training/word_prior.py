@@ -3,10 +3,10 @@
 Long-horizon demonstrations name only the TRAIN colours, so a plain cross-entropy teaches the planner that in a
 long-horizon context "orange" is never the answer, whatever the image shows; the model learns that suppression
 and writes a train colour for an orange block at test time (benchmarks.probe_planning, plain run: 97% valid
-sub-tasks on train-split states of B, 43% on test-split ones; with this: 94% and 73%). Adding log pi_task(word) to the logits of these words during training (Ren et al.,
-2020, "Balanced Meta-Softmax") lets the prior explain the missing colours, so the weights need not learn it; at
-inference nothing is added and the colour is judged on the image. Tasks that name every colour about equally
-(primitives, captions) get a bias near zero.
+sub-tasks on train-split states of B, 43% on test-split ones; with this: 94% and 73%). Adding log pi_task(word)
+to the logits of these words during training (Ren et al., 2020, "Balanced Meta-Softmax") lets the prior explain
+the missing colours, so the weights need not learn it; at inference nothing is added and the colour is judged on
+the image. Tasks that name every colour about equally (primitives, captions) get a bias near zero.
 """
 
 from __future__ import annotations
