@@ -74,7 +74,9 @@ class ConvEncoder(nn.Module):
 
     def __init__(self, cfg: VisionConfig) -> None:
         super().__init__()
-        w0, w1, w2 = cfg.widths[:3]
+        if len(cfg.widths) != 3:
+            raise ValueError(f"vision.widths needs 3 channel counts (strides 2, 4, 8), got {list(cfg.widths)}")
+        w0, w1, w2 = cfg.widths
         self.down2 = nn.Sequential(nn.Conv2d(IN_CHANNELS, w0, 3, stride=2, padding=1), _norm(w0), nn.ReLU())
         self.down4, self.down8 = _down(w0, w1), _down(w1, w2)
         if cfg.token_stride not in (8, 16):
