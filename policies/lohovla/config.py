@@ -21,6 +21,7 @@ class VisionConfig:
     widths: tuple[int, ...] = (16, 48, 96)  # channels at strides 2, 4, 8 of the half-res image
     token_stride: int = 16  # 16 -> 10 x 5 = 50 image tokens; 8 -> 20 x 10 = 200
     dense_channels: int = 64  # channels of the stride-4 (2.5 cm) feature map the action path reads
+    color_features: int = 0  # per-pixel colour channels max-pooled into each token, not scene-normalised (0: off)
 
 
 @dataclass(slots=True)

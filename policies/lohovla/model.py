@@ -17,7 +17,7 @@ from lohovla.policies.lohovla.backbone import Backbone
 from lohovla.policies.lohovla.config import ModelConfig
 from lohovla.policies.lohovla.sequence import build_layout
 from lohovla.policies.lohovla.tokenizer import TextCodec
-from lohovla.policies.lohovla.vision import ConvEncoder, PretrainedTokens, image_tensor, token_grid
+from lohovla.policies.lohovla.vision import ConvEncoder, PixelColor, PretrainedTokens, image_tensor, token_grid
 
 
 @dataclass
@@ -43,6 +43,9 @@ class LoHoVLAModel(nn.Module):
         hidden = self.backbone.hidden_size
         self.pretrained = PretrainedTokens(cfg.vision.path) if cfg.vision.kind == "pretrained" else None
         token_dim = self.pretrained.token_dim if self.pretrained is not None else self.encoder.token_dim
+        n_color = cfg.vision.color_features if self.pretrained is None else 0
+        self.pixel_color = PixelColor(n_color, cfg.vision.token_stride) if n_color else None
+        token_dim += n_color
         rows, cols = token_grid(cfg.vision)
         self.n_image = rows * cols if self.pretrained is None else None
         self.img_proj = nn.Sequential(
@@ -73,6 +76,8 @@ class LoHoVLAModel(nn.Module):
         if self.pretrained is not None:
             return img, dense, self.img_proj(self.pretrained(img))
         tok = (tok - tok.mean(1, keepdim=True)) / (tok.std(1, keepdim=True) + 1e-5)  # what differs from the scene
+        if self.pixel_color is not None:
+            tok = torch.cat([tok, self.pixel_color(img)], -1)  # the colour itself, whatever the scene
         return img, dense, self.img_proj(tok) + self.img_pos
 
     def text_embeds(self, ids: torch.Tensor, readout: torch.Tensor | None = None) -> torch.Tensor:
