@@ -57,7 +57,7 @@ def decode_configs(model, overrides: dict, lopa: int) -> dict:
     base = model.cfg.decode
     d2f = base.with_overrides(overrides, decoder="d2f")
     cfgs = {"ar": base.with_overrides(decoder="ar"), "d2f": d2f}
-    cfgs["d2f-plain"] = d2f.with_overrides(verify=False, tau_conf=0.9, branches=1)
+    cfgs["d2f-plain"] = d2f.with_overrides(verify=False, tau_conf=0.9, branches=1, prefill_blocks=0)
     if lopa > 1:
         cfgs[f"d2f-lopa{lopa}"] = d2f.with_overrides(verify=True, branches=lopa)
     return cfgs

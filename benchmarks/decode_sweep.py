@@ -22,7 +22,7 @@ from benchmarks.decode import load_model
 from benchmarks.decode_runs import agreement, plan_all, summary
 from benchmarks.decode_scenes import load
 
-TAU_CONF = (0.3, 0.5, 0.7, 0.8, 0.9, 0.99)
+TAU_CONF = (0.0, 0.2, 0.3, 0.5, 0.7, 0.9, 0.99)
 TAU_ADD = (0.5, 0.9)
 BLOCKS = (4, 8)
 MODES = {"D2F": False, "D2F+verify": True}

@@ -189,3 +189,15 @@ def test_bad_settings_are_rejected() -> None:
         DecodeConfig().with_overrides({"tau": 0.5})
     with pytest.raises(ValueError):
         DecodeConfig(decoder="d2f", verify=True, commit="block")
+
+
+def test_kept_drafts_after_a_rejected_word_are_verified_in_the_next_pass() -> None:
+    """One wrong word mid-sentence: keep_drafts checks the words after it at once instead of re-drafting them."""
+    drafts = [5, 6, 7, 8, 9, 10, 11, 12, EOS]
+    ar = [5, 6, 13, 8, 9, 10, 11, 12, EOS]
+    kept, calls = decode(drafts, lambda p, s: 0.99, block_size=4, verify=True, ar_target=ar, keep_drafts=True)
+    masked, _ = decode(drafts, lambda p, s: 0.99, block_size=4, verify=True, ar_target=ar, keep_drafts=False)
+    assert kept.tokens == masked.tokens == ar[:-1]
+    assert kept.forwards < masked.forwards
+    rejected = next(i for i, c in enumerate(calls) if 13 in c["tokens"])
+    assert calls[rejected]["tokens"][:3] == [13, 8, 9]  # AR's word, then the kept drafts, fed to be checked

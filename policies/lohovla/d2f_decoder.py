@@ -70,14 +70,17 @@ def d2f_decode(
     ids: TokenIds,
     max_tokens: int,
     last_hidden: torch.Tensor | None = None,
+    drafts: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> list[DecodeResult]:
     """Decode one sub-task per row of a cache holding the prompts (row i: `prompt_lens[i]` valid slots).
 
-    `last_hidden` (B, H), the prompts' last states, is needed for `cfg.first == "ar"` and `cfg.verify`.
+    `last_hidden` (B, H), the prompts' last states, is needed for `cfg.first == "ar"` and `cfg.verify`. `drafts`
+    (top prob, token), each (B, W): the first block's in-place predictions made during the prefill (planner.py);
+    they count as that pass's output, so the first decoding pass already commits (or verifies) them.
     """
     t0 = time.perf_counter()
     dev = cache.block_ids.device
-    th = Thresholds(cfg.block_size, cfg.tau_add, cfg.tau_act, cfg.tau_conf, max_tokens, cfg.verify)
+    th = Thresholds(cfg.block_size, cfg.tau_add, cfg.tau_act, cfg.tau_conf, max_tokens, cfg.verify, cfg.keep_drafts)
     rows = [D2FRow(th, ids.eos) for _ in prompt_lens]
     if cfg.first == "ar" or cfg.verify:
         if last_hidden is None:
@@ -87,6 +90,13 @@ def d2f_decode(
             row.ar_next = tok
             if not cfg.verify:
                 row.seed(tok)
+    if drafts is not None:
+        conf, pred = (x.tolist() for x in drafts)
+        skip = 1 if cfg.first == "ar" or cfg.verify else 0  # position 0 is AR's token there
+        for row, c, t in zip(rows, conf, pred):
+            row.extend_to(len(c))  # drafted blocks after the first are semi-activated
+            n = min(len(c), len(row.tokens))
+            row.apply(list(range(skip, n)), c[skip:n], t[skip:n])
     compactor = Compactor(cache)
     while not all(r.done for r in rows):
         for r in rows:

@@ -16,18 +16,21 @@ COMMIT_MODES = ("ar", "block")  # which mask the final KV of a completed block i
 
 @dataclass(slots=True)
 class DecodeConfig:
-    """Defaults: D2F drafting with AR verification (measured: AR's sub-task at >3 tokens per pass, where plain D2F
-    on the same checkpoint agreed with AR on 39% of sub-tasks). The paper's plain D2F: verify=False, tau_conf=0.9.
+    """Defaults: D2F drafting with AR verification, two blocks drafted in the prefill, rejected drafts' successors
+    kept, tau_conf 0.2 (measured on lohovla-tiny: AR's sub-task at 3.1 tokens per pass, where plain D2F agreed with
+    AR on 24% of sub-tasks; docs/decoding.md). The paper's plain D2F: verify=False, tau_conf=0.9, prefill_blocks=0.
     `commit="ar"` keeps the cache identical to AR's, so the action head reads what it was trained on."""
 
     decoder: str = "ar"  # ar | d2f
     block_size: int = 8
     tau_add: float = 0.1  # append a masked block once the last block's decoded share reaches this
     tau_act: float = 0.95  # fully activate block b+1 once block b's decoded share reaches this
-    tau_conf: float = 0.5  # unmask every token whose top probability reaches this (a draft, with verify)
+    tau_conf: float = 0.2  # unmask every token whose top probability reaches this (a draft, with verify)
     first: str = "mask"  # mask: the first block is predicted in place (D2F objective); ar: token 1 from BOS
     commit: str = "ar"  # ar: completed blocks are cached token-causally, as AR training saw clean text; block
     verify: bool = True  # check committed tokens against AR's greedy choice (free, in the commit pass): AR's output
+    keep_drafts: bool = True  # verify: a rejected token's later drafts stay to be checked (decode_state.py)
+    prefill_blocks: int = 2  # blocks of [MASK]s drafted in the prompt's prefill pass (planner.py; 0: none)
     branches: int = 1  # > 1: LoPA-style look-ahead branches per pass (verify, one scene at a time; lopa.py)
     max_tokens: int | None = None  # None: the model's text.max_subtask_tokens
 
@@ -42,6 +45,8 @@ class DecodeConfig:
             raise ValueError("verify reads AR's predictions from token-causal commits: it needs commit='ar'")
         if self.branches < 1 or (self.branches > 1 and not self.verify):
             raise ValueError("branches must be >= 1, and look-ahead branches (> 1) need verify=True")
+        if self.prefill_blocks < 0:
+            raise ValueError("prefill_blocks must be >= 0")
         if self.block_size < 1:
             raise ValueError("block_size must be >= 1")
         for name in ("tau_add", "tau_act", "tau_conf"):

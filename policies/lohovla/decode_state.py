@@ -32,6 +32,7 @@ class Thresholds:
     tau_conf: float
     max_len: int  # most sub-task positions (as AR: at most max_tokens tokens; EOS needs a free position)
     verify: bool = False
+    keep_drafts: bool = False  # verify: a rejection keeps the later drafts (checked next pass) instead of masks
 
 
 @dataclass
@@ -163,6 +164,11 @@ class D2FRow:
         if token == self.eos_id:
             self._truncate(0)
 
+    def extend_to(self, length: int) -> None:
+        """Append semi-activated blocks until `length` positions exist (drafts made beyond the first block)."""
+        while self.eos is None and len(self.tokens) < min(length, self.th.max_len):
+            self._append(full=False)
+
     # --- internals -----------------------------------------------------------------------------------
     def _append(self, full: bool) -> None:
         start = len(self.tokens)
@@ -193,7 +199,15 @@ class D2FRow:
             self._truncate(p)
 
     def _reject(self, p: int, token: int) -> None:
-        """Verification: position p becomes AR's token, later positions are masked again (EOS too)."""
-        self.cached, self.ar_next, self.eos = p, token, None
-        self.tokens[p + 1 :] = [None] * (len(self.tokens) - p - 1)
+        """Verification: position p becomes AR's token; later positions are masked again (EOS too), or with
+        `keep_drafts` keep their drafts, which the next pass verifies at once: a wrong word in a template sentence
+        seldom makes the words after it wrong, and a kept draft costs nothing when it fails (it is checked anyway).
+        """
+        self.cached, self.ar_next = p, token
+        if not self.th.keep_drafts:
+            self.eos = None
+            self.tokens[p + 1 :] = [None] * (len(self.tokens) - p - 1)
+        elif self.eos == p:  # the draft at p was EOS: the sub-task goes on, in a new block
+            self.eos = None
+            self.blocks[-1].end = len(self.tokens)
         self.seed_at(p, token)

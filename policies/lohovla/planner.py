@@ -2,7 +2,9 @@
 
 What a policy server or a many-worker evaluation calls to plan for many scenes in one set of forward passes.
 Prompts are right-padded with block id -1, every row keeps its own positions, so row i's results equal a
-single-row decode of scene i.
+single-row decode of scene i. For D2F the prefill pass also carries the first block as [MASK]s (block id 1, KV
+dropped): their in-place predictions are the first drafts, so decoding starts by verifying them instead of spending
+a pass on making them (`draft_width`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import torch
 from lohovla.policies.lohovla.ar_batch import greedy_decode_batch
 from lohovla.policies.lohovla.ar_decoder import BlockCache
 from lohovla.policies.lohovla.cache_rows import drop_holes
-from lohovla.policies.lohovla.d2f_decoder import DecodeResult, TokenIds, d2f_decode
+from lohovla.policies.lohovla.d2f_decoder import DecodeResult, TokenIds, d2f_decode, predict
 from lohovla.policies.lohovla.decode_config import DecodeConfig
 from lohovla.policies.lohovla.lopa import lopa_decode
 from lohovla.policies.lohovla.model import LoHoVLAModel
@@ -29,27 +31,50 @@ class Prompt:
     cache: BlockCache
     last: torch.Tensor  # (B, H)
     lens: list[int]
+    drafts: tuple[torch.Tensor, torch.Tensor] | None = None  # (B, W) top prob and token of the first W positions
+
+
+def draft_width(cfg: DecodeConfig) -> int:
+    """[MASK]s the prefill carries for this decoder: D2F's first `prefill_blocks` blocks (0 for AR and LoPA)."""
+    return cfg.block_size * cfg.prefill_blocks if cfg.decoder == "d2f" and cfg.branches == 1 else 0
 
 
 @torch.no_grad()
-def prefill(model: LoHoVLAModel, color: torch.Tensor, height: torch.Tensor, goals: list[list[int]]) -> Prompt:
-    """color (B, 160, 80, 3) uint8 and height (B, 160, 80) at half resolution; goals without BOS."""
+def prefill(
+    model: LoHoVLAModel,
+    color: torch.Tensor,
+    height: torch.Tensor,
+    goals: list[list[int]],
+    draft: int = 0,
+    block_size: int | None = None,
+) -> Prompt:
+    """color (B, 160, 80, 3) uint8 and height (B, 160, 80) at half resolution; goals without BOS.
+
+    `draft` > 0 appends that many [MASK]s after each row's BOS in the same pass (blocks of `block_size`, default
+    one block, with D2F's ids: a block starting at sub-task position s has id s + 1; positions right after the row's
+    prompt; KV not kept) and returns their predictions as `Prompt.drafts`; the cache is the same.
+    """
     img, dense, img_emb = model.encode_image(color, height)
     dev, n_img, b = img_emb.device, img_emb.shape[1], img_emb.shape[0]
     width = max(len(g) for g in goals) + 1
-    ids = torch.full((b, width), model.codec.pad_id, dtype=torch.long)
-    bids = torch.full((b, n_img + width), -1, dtype=torch.long)
+    ids = torch.full((b, width + draft), model.codec.pad_id, dtype=torch.long)
+    bids = torch.full((b, n_img + width + draft), -1, dtype=torch.long)
+    pos = torch.arange(n_img + width + draft)[None].repeat(b, 1)
     lens = []
     for i, g in enumerate(goals):
         ids[i, : len(g) + 1] = torch.tensor([*g, model.codec.bos_id])
         bids[i, : n_img + len(g) + 1] = 0
         lens.append(n_img + len(g) + 1)
+        ids[i, width:] = model.codec.mask_id
+        pos[i, n_img + width :] = torch.arange(draft) + lens[-1]
+    if draft:
+        bids[:, n_img + width :] = torch.arange(draft) // (block_size or draft) * (block_size or draft) + 1
     emb = torch.cat([img_emb, model.text_embeds(ids.to(dev))], 1)
     cache = BlockCache(model.backbone, batch=b, device=dev)
-    pos = torch.arange(n_img + width, device=dev)[None].expand(b, -1)
-    hidden = cache.run(emb, bids.to(dev), positions=pos)
+    hidden = cache.run(emb, bids.to(dev), positions=pos.to(dev), keep=n_img + width)
     last = hidden[torch.arange(b, device=dev), torch.tensor(lens, device=dev) - 1]
-    return Prompt(img, dense, cache, last, lens)
+    drafts = predict(model.backbone, hidden[:, n_img + width :], token_ids(model)) if draft else None
+    return Prompt(img, dense, cache, last, lens, drafts)
 
 
 def token_ids(model: LoHoVLAModel) -> TokenIds:
@@ -67,11 +92,17 @@ def decode(model: LoHoVLAModel, prompt: Prompt, cfg: DecodeConfig) -> list[Decod
             raise ValueError("look-ahead branches decode one scene at a time (branches=1 for batches)")
         return [lopa_decode(model.backbone, prompt.cache, prompt.lens[0], cfg, ids, max_tokens, prompt.last)]
     if cfg.decoder == "d2f":
-        return d2f_decode(model.backbone, prompt.cache, prompt.lens, cfg, ids, max_tokens, prompt.last)
+        return d2f_decode(model.backbone, prompt.cache, prompt.lens, cfg, ids, max_tokens, prompt.last, prompt.drafts)
     return greedy_decode_batch(model.backbone, prompt.cache, prompt.last, prompt.lens, ids.eos, ids.pad, max_tokens)
 
 
-def d2f_plan(model: LoHoVLAModel, cache: BlockCache, last: torch.Tensor, cfg: DecodeConfig) -> DecodeResult:
+def d2f_plan(
+    model: LoHoVLAModel,
+    cache: BlockCache,
+    last: torch.Tensor,
+    cfg: DecodeConfig,
+    drafts: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> DecodeResult:
     """D2F for one prefilled prompt (the policy's cache: [image][goal][BOS] in its first `cache.length` slots).
 
     Afterwards the cache holds [prompt | the first `fed` sub-task tokens] in consecutive slots, as after AR.
@@ -80,7 +111,7 @@ def d2f_plan(model: LoHoVLAModel, cache: BlockCache, last: torch.Tensor, cfg: De
     if cfg.branches > 1:
         res = lopa_decode(model.backbone, cache, cache.length, cfg, token_ids(model), max_tokens, last)
     else:
-        res = d2f_decode(model.backbone, cache, [cache.length], cfg, token_ids(model), max_tokens, last)[0]
+        res = d2f_decode(model.backbone, cache, [cache.length], cfg, token_ids(model), max_tokens, last, drafts)[0]
     drop_holes(cache)  # the policy counts fed tokens by the cache length and reads out at the next slots
     return res
 

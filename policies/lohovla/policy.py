@@ -22,7 +22,7 @@ from lohovla.policies.lohovla.action_head import flow_sample, map_mode
 from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult
 from lohovla.policies.lohovla.model import LoHoVLAModel
-from lohovla.policies.lohovla.planner import d2f_plan
+from lohovla.policies.lohovla.planner import Prompt, d2f_plan, draft_width, prefill
 from lohovla.policies.lohovla.vision import downsample
 
 DECODERS = ("ar", "d2f")
@@ -81,24 +81,19 @@ class LoHoVLAPolicy:
         )
 
     # --- the two halves of a decision ------------------------------------------------------------
-    def _prefill(self, obs: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor, BlockCache, torch.Tensor]:
+    def _prefill(self, obs: dict[str, Any], plan: bool = False) -> Prompt:
+        """[image][goal][BOS] into a fresh cache; on a D2F planning step the first block's drafts come along."""
         color, height = downsample(np.asarray(obs["color"]), np.asarray(obs["height"]))
-        m = self.model
-        img, dense, img_emb = m.encode_image(
-            torch.from_numpy(color)[None].to(self.device), torch.from_numpy(height)[None].to(self.device)
-        )
-        ids = torch.tensor([[*self.goal_ids, m.codec.bos_id]], device=self.device)
-        prompt = torch.cat([img_emb, m.text_embeds(ids)], 1)
-        cache = BlockCache(m.backbone, device=self.device)
-        hidden = cache.run(prompt, torch.zeros(prompt.shape[1], dtype=torch.long))
-        return img, dense, cache, hidden[:, -1]
+        draft = draft_width(self.decode_cfg) if plan else 0
+        batch = (torch.from_numpy(x)[None].to(self.device) for x in (color, height))
+        return prefill(self.model, *batch, [self.goal_ids], draft, self.decode_cfg.block_size)
 
-    def _plan(self, cache: BlockCache, last: torch.Tensor) -> list[int]:
+    def _plan(self, prompt: Prompt) -> list[int]:
         m = self.model
         if self.decoder == "d2f":
-            self.last_decode = d2f_plan(m, cache, last, self.decode_cfg)
+            self.last_decode = d2f_plan(m, prompt.cache, prompt.last, self.decode_cfg, prompt.drafts)
             return self.last_decode.tokens
-        return greedy_decode(m.backbone, cache, last, m.codec.eos_id, m.cfg.text.max_subtask_tokens)
+        return greedy_decode(m.backbone, prompt.cache, prompt.last, m.codec.eos_id, m.cfg.text.max_subtask_tokens)
 
     def _readout(self, cache: BlockCache, tokens: list[int], fed: int) -> torch.Tensor:
         """Readout state after the sub-task; the first `fed` tokens are already in the cache."""
@@ -126,16 +121,16 @@ class LoHoVLAPolicy:
         plan = self.hierarchical and self.rule.should_plan(feedback.step, feedback.reward)
         with torch.inference_mode():
             t0 = time.perf_counter()
-            img, dense, cache, last = self._prefill(obs)
+            prompt = self._prefill(obs, plan)
             t1 = time.perf_counter()
-            prompt_len = cache.length
+            prompt_len = prompt.cache.length
             if plan:
-                self.subtask_ids = self._plan(cache, last)
+                self.subtask_ids = self._plan(prompt)
                 self.subtask = self.model.codec.decode(self.subtask_ids)
-            fed = cache.length - prompt_len  # decoded tokens already in the cache
+            fed = prompt.cache.length - prompt_len  # decoded tokens already in the cache
             t2 = time.perf_counter()
-            h = self._readout(cache, self.subtask_ids, fed)
-            action = self._action(img, dense, h, obs["height"])
+            h = self._readout(prompt.cache, self.subtask_ids, fed)
+            action = self._action(prompt.img, prompt.dense, h, obs["height"])
             t3 = time.perf_counter()
         prefill = (t1 - t0) * 1000
         timings = {
@@ -149,5 +144,4 @@ class LoHoVLAPolicy:
     def plan(self, obs: dict[str, Any]) -> str:
         """Decode a sub-task for `obs` under the current goal (no state change)."""
         with torch.inference_mode():
-            _, _, cache, last = self._prefill(obs)
-            return self.model.codec.decode(self._plan(cache, last))
+            return self.model.codec.decode(self._plan(self._prefill(obs, plan=True)))
