@@ -110,8 +110,9 @@ def d2f_decode(
         tok, bid, pos, n_commit = pack(plans, wrows, prompt_lens, ids.pad)
         before = work.length
         hidden = work.run(backbone.embed(tok.to(dev)), bid.to(dev), positions=pos.to(dev), keep=n_commit)
-        conf, pred = (x.tolist() for x in predict(backbone, hidden[:, n_commit:], ids))
-        ar = greedy(backbone, hidden[:, :n_commit]).tolist() if cfg.verify and n_commit else None
+        logits = backbone.logits(hidden)  # one head call: commit part (AR's choices) and active part (drafts)
+        conf, pred = (x.tolist() for x in top_tokens(logits[:, n_commit:], ids))
+        ar = logits[:, :n_commit].argmax(-1).tolist() if cfg.verify and n_commit else None
         for k, i in enumerate(wrows):
             if i in plans:
                 settle(rows[i], plans[i], work, k, before, conf[k], pred[k], ar[k] if ar is not None else None)
@@ -170,9 +171,13 @@ def greedy(backbone: Backbone, hidden: torch.Tensor) -> torch.Tensor:
 
 def predict(backbone: Backbone, hidden: torch.Tensor, ids: TokenIds) -> tuple[torch.Tensor, torch.Tensor]:
     """Top probability and token at every position of `hidden` (B, L, H); banned ids never win."""
-    logits = backbone.logits(hidden).float()
+    return top_tokens(backbone.logits(hidden), ids)
+
+
+def top_tokens(logits: torch.Tensor, ids: TokenIds) -> tuple[torch.Tensor, torch.Tensor]:
+    """Top probability and token of logits (B, L, V), banned ids excluded (a copy: the input is left as it is)."""
+    logits = logits.float().clone()
     if ids.banned:
         logits[..., list(ids.banned)] = float("-inf")
-    probs = logits.softmax(-1)
-    conf, pred = probs.max(-1)
+    conf, pred = logits.softmax(-1).max(-1)
     return conf.cpu(), pred.cpu()
