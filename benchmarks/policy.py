@@ -1,12 +1,13 @@
 """Latency per decision of a learned policy on this machine: plan + action, and action only (sub-task kept).
 
-    python benchmarks/policy.py                                   # lohovla-tiny and vanilla-tiny, 2 threads
-    python benchmarks/policy.py --policy runs/x/final --threads 1 --decisions 60
+    python benchmarks/policy.py                                   # lohovla-tiny (AR, D2F) and vanilla-tiny, 2 threads
+    python benchmarks/policy.py --policy runs/x/final --threads 1 --decisions 60 --decoder ar
 
 Observations are real simulator scenes (test split; the oracle moves the scene on between decisions), so the
 sub-tasks decoded have their real length. "plan + action" is a decision on which Algorithm 1 re-plans (image
 encoding, prompt prefill, AR decoding with the KV cache, readout, score maps, 10 flow steps); "action only"
-keeps the cached sub-task. The target is < 150 ms per decision with AR decoding.
+keeps the cached sub-task. The target is < 150 ms per decision with AR decoding; D2F (the checkpoint's verified
+settings) is timed beside it.
 """
 
 from __future__ import annotations
@@ -44,13 +45,13 @@ def scenes(n: int) -> list[dict]:
     return out[:n]
 
 
-def time_policy(spec: str, observations: list[dict], threads: int) -> list[dict]:
+def time_policy(spec: str, observations: list[dict], threads: int, decoder: str) -> list[dict]:
     import torch
 
     import lohovla
     from lohovla.policies.base import Feedback
 
-    policy = lohovla.load_policy(spec, threads=threads)
+    policy = lohovla.load_policy(spec, threads=threads, decoder=decoder)
     torch.set_num_threads(threads)
     rows = []
     modes = [("plan + action", True)] if getattr(policy, "hierarchical", False) else []
@@ -68,6 +69,7 @@ def time_policy(spec: str, observations: list[dict], threads: int) -> list[dict]
         rows.append(
             {
                 "policy": spec,
+                "decoder": decoder if plan else "-",
                 "mode": mode,
                 "threads": threads,
                 "median_ms": float(np.median(a)),
@@ -84,14 +86,17 @@ def main() -> None:
     ap.add_argument("--policy", action="append", help="policy spec (repeatable); default lohovla-tiny, vanilla-tiny")
     ap.add_argument("--threads", type=int, action="append", help="torch threads (repeatable); default 2")
     ap.add_argument("--decisions", type=int, default=40)
+    ap.add_argument("--decoder", action="append", help="sub-task decoder (repeatable); default ar and d2f")
     ap.add_argument("--out", default="benchmarks/results/policy.json")
     args = ap.parse_args()
     obs = scenes(args.decisions)
     rows = []
     for spec in args.policy or ["lohovla-tiny", "vanilla-tiny"]:
         for threads in args.threads or [2]:
-            rows += time_policy(spec, obs, threads)
-    cols = ["policy", "mode", "threads", "median_ms", "p95_ms", "n", "subtask_tokens"]
+            for k, decoder in enumerate(args.decoder or ["ar", "d2f"]):
+                got = time_policy(spec, obs, threads, decoder)
+                rows += [r for r in got if k == 0 or r["decoder"] != "-"]  # "action only" once per policy
+    cols = ["policy", "decoder", "mode", "threads", "median_ms", "p95_ms", "n", "subtask_tokens"]
     print(" | ".join(cols))
     for r in rows:
         print(" | ".join(f"{r[c]:.1f}" if isinstance(r[c], float) else str(r[c]) for c in cols))
