@@ -15,7 +15,7 @@ import torch
 
 from lohovla.policies.lohovla.decode_config import DecodeConfig
 from lohovla.policies.lohovla.model import LoHoVLAModel
-from lohovla.policies.lohovla.planner import decode, draft_width, prefill
+from lohovla.policies.lohovla.planner import decode, prefill
 
 
 def goal_ids(model: LoHoVLAModel, goals: np.ndarray) -> list[list[int]]:
@@ -32,7 +32,7 @@ def plan_one(model: LoHoVLAModel, data: dict, goals: list[list[int]], i: int, cf
     """Plan for scene i alone; returns tokens, costs and the split of wall time (ms)."""
     color, height = _tensors(data, [i])
     t0 = time.perf_counter()
-    prompt = prefill(model, color, height, goals[i : i + 1], draft_width(cfg), cfg.block_size)
+    prompt = prefill(model, color, height, goals[i : i + 1], cfg)
     t1 = time.perf_counter()
     res = decode(model, prompt, cfg)[0]
     t2 = time.perf_counter()
@@ -77,12 +77,11 @@ def throughput(model: LoHoVLAModel, data: dict, cfg: DecodeConfig, batch: int, n
     n = min(n, len(goals))
     tokens: list[list[int]] = []
     warm = list(range(min(batch, n)))
-    warm_prompt = prefill(model, *_tensors(data, warm), [goals[i] for i in warm], draft_width(cfg), cfg.block_size)
-    decode(model, warm_prompt, cfg)
+    decode(model, prefill(model, *_tensors(data, warm), [goals[i] for i in warm], cfg), cfg)
     t0 = time.perf_counter()
     for start in range(0, n, batch):
         idx = list(range(start, min(n, start + batch)))
-        prompt = prefill(model, *_tensors(data, idx), [goals[i] for i in idx], draft_width(cfg), cfg.block_size)
+        prompt = prefill(model, *_tensors(data, idx), [goals[i] for i in idx], cfg)
         tokens += [r.tokens for r in decode(model, prompt, cfg)]
     return n / (time.perf_counter() - t0), tokens
 

@@ -45,40 +45,50 @@ def scenes(n: int) -> list[dict]:
     return out[:n]
 
 
-def time_policy(spec: str, observations: list[dict], threads: int, decoder: str) -> list[dict]:
+def time_policy(spec: str, observations: list[dict], threads: int, decoders: list[str]) -> list[dict]:
+    """Rows of "plan + action" per decoder (hierarchical policies), then one "action only" (no decoding)."""
     import torch
 
     import lohovla
+
+    policy = None
+    rows = []
+    for decoder in decoders:
+        policy = lohovla.load_policy(spec, threads=threads, decoder=decoder)
+        if not getattr(policy, "hierarchical", False):
+            break
+        rows.append(_time_mode(policy, observations, threads, spec, decoder, plan=True))
+    torch.set_num_threads(threads)
+    rows.append(_time_mode(policy, observations, threads, spec, "-", plan=False))
+    return rows
+
+
+def _time_mode(policy, observations: list[dict], threads: int, spec: str, decoder: str, plan: bool) -> dict:
+    import torch
+
     from lohovla.policies.base import Feedback
 
-    policy = lohovla.load_policy(spec, threads=threads, decoder=decoder)
     torch.set_num_threads(threads)
-    rows = []
-    modes = [("plan + action", True)] if getattr(policy, "hierarchical", False) else []
-    for mode, plan in [*modes, ("action only", False)]:
-        ms, tokens = [], []
-        for i, obs in enumerate([observations[0], *observations]):  # the first call warms up
-            policy.reset(obs["goal"])
-            policy.act(obs, Feedback(step=0))  # plans (hierarchical) and caches a sub-task
-            t0 = time.perf_counter()
-            step = policy.act(obs, Feedback(step=0) if plan else Feedback(step=1, reward=0.0))
-            if i:
-                ms.append((time.perf_counter() - t0) * 1000)
-                tokens.append(len(policy.model.codec.encode(step.subtask)) if step.subtask else 0)
-        a = np.asarray(ms)
-        rows.append(
-            {
-                "policy": spec,
-                "decoder": decoder if plan else "-",
-                "mode": mode,
-                "threads": threads,
-                "median_ms": float(np.median(a)),
-                "p95_ms": float(np.percentile(a, 95)),
-                "n": len(ms),
-                "subtask_tokens": float(np.mean(tokens)),
-            }
-        )
-    return rows
+    ms, tokens = [], []
+    for i, obs in enumerate([observations[0], *observations]):  # the first call warms up
+        policy.reset(obs["goal"])
+        policy.act(obs, Feedback(step=0))  # plans (hierarchical) and caches a sub-task
+        t0 = time.perf_counter()
+        step = policy.act(obs, Feedback(step=0) if plan else Feedback(step=1, reward=0.0))
+        if i:
+            ms.append((time.perf_counter() - t0) * 1000)
+            tokens.append(len(policy.model.codec.encode(step.subtask)) if step.subtask else 0)
+    a = np.asarray(ms)
+    return {
+        "policy": spec,
+        "decoder": decoder,
+        "mode": "plan + action" if plan else "action only",
+        "threads": threads,
+        "median_ms": float(np.median(a)),
+        "p95_ms": float(np.percentile(a, 95)),
+        "n": len(ms),
+        "subtask_tokens": float(np.mean(tokens)),
+    }
 
 
 def main() -> None:
@@ -93,9 +103,7 @@ def main() -> None:
     rows = []
     for spec in args.policy or ["lohovla-tiny", "vanilla-tiny"]:
         for threads in args.threads or [2]:
-            for k, decoder in enumerate(args.decoder or ["ar", "d2f"]):
-                got = time_policy(spec, obs, threads, decoder)
-                rows += [r for r in got if k == 0 or r["decoder"] != "-"]  # "action only" once per policy
+            rows += time_policy(spec, obs, threads, args.decoder or ["ar", "d2f"])
     cols = ["policy", "decoder", "mode", "threads", "median_ms", "p95_ms", "n", "subtask_tokens"]
     print(" | ".join(cols))
     for r in rows:

@@ -37,7 +37,7 @@ def test_draft_width_follows_the_decoder() -> None:
 @torch.no_grad()
 def test_drafting_in_the_prefill_leaves_the_prompt_cache_unchanged(model, batch) -> None:
     color, height, goals = batch
-    plain, drafted = prefill(model, color, height, goals), prefill(model, color, height, goals, draft=4)
+    plain, drafted = prefill(model, color, height, goals), prefill(model, color, height, goals, VERIFIED)
     assert plain.drafts is None and drafted.drafts is not None
     assert drafted.drafts[0].shape == drafted.drafts[1].shape == (N, 4)
     assert drafted.lens == plain.lens and drafted.cache.length == plain.cache.length
@@ -54,7 +54,7 @@ def test_plain_d2f_with_prefill_drafts_is_the_same_decode_one_pass_shorter(model
     """The prefill's [MASK] block is exactly D2F's first pass (same ids, positions and mask): nothing else moves."""
     color, height, goals = batch
     before = decode(model, prefill(model, color, height, goals), PLAIN)
-    after = decode(model, prefill(model, color, height, goals, draft=4), PLAIN)
+    after = decode(model, prefill(model, color, height, goals, PLAIN), PLAIN)
     assert [r.tokens for r in after] == [r.tokens for r in before]
     assert [r.forwards for r in after] == [r.forwards - 1 for r in before]
     assert [r.fed for r in after] == [r.fed for r in before]
@@ -65,7 +65,7 @@ def test_verified_d2f_with_prefill_drafts_is_still_ar(model, batch) -> None:
     color, height, goals = batch
     ar_prompt = prefill(model, color, height, goals)
     ar = decode(model, ar_prompt, DecodeConfig(decoder="ar", max_tokens=10))
-    prompt = prefill(model, color, height, goals, draft=4)
+    prompt = prefill(model, color, height, goals, VERIFIED)
     got = decode(model, prompt, VERIFIED)
     old = decode(model, prefill(model, color, height, goals), VERIFIED)
     assert [r.tokens for r in got] == [r.tokens for r in ar]
@@ -81,10 +81,10 @@ def test_batched_prefill_drafts_equal_single_ones_and_ar(model, batch, blocks, k
     color, height, goals = batch
     cfg = VERIFIED.with_overrides(prefill_blocks=blocks, keep_drafts=keep, tau_conf=0.0)
     ar = decode(model, prefill(model, color, height, goals), DecodeConfig(decoder="ar", max_tokens=10))
-    together = decode(model, prefill(model, color, height, goals, draft_width(cfg), cfg.block_size), cfg)
+    together = decode(model, prefill(model, color, height, goals, cfg), cfg)
     assert [r.tokens for r in together] == [r.tokens for r in ar]
     for i in range(N):
-        one = prefill(model, color[i : i + 1], height[i : i + 1], goals[i : i + 1], draft_width(cfg), cfg.block_size)
+        one = prefill(model, color[i : i + 1], height[i : i + 1], goals[i : i + 1], cfg)
         single = decode(model, one, cfg)[0]
         assert single.tokens == together[i].tokens and single.forwards == together[i].forwards, i
 
@@ -93,6 +93,7 @@ def test_batched_prefill_drafts_equal_single_ones_and_ar(model, batch, blocks, k
 def test_later_draft_blocks_do_not_change_the_first_blocks_drafts(model, batch) -> None:
     """Block ids keep the first block blind to the second, as in training."""
     color, height, goals = batch
-    one, two = prefill(model, color, height, goals, 4, 4), prefill(model, color, height, goals, 8, 4)
+    one = prefill(model, color, height, goals, VERIFIED)
+    two = prefill(model, color, height, goals, VERIFIED.with_overrides(prefill_blocks=2))
     torch.testing.assert_close(two.drafts[0][:, :4], one.drafts[0], atol=1e-5, rtol=0)
     assert torch.equal(two.drafts[1][:, :4], one.drafts[1])

@@ -207,7 +207,6 @@ class D2FRow:
         if not self.th.keep_drafts:
             self.eos = None
             self.tokens[p + 1 :] = [None] * (len(self.tokens) - p - 1)
-        elif self.eos == p:  # the draft at p was EOS: the sub-task goes on, in a new block
+        elif self.eos == p:  # the draft at p was EOS: the sub-task goes on (prepare appends the next block)
             self.eos = None
-            self.blocks[-1].end = len(self.tokens)
         self.seed_at(p, token)

@@ -2,9 +2,9 @@
 
 What a policy server or a many-worker evaluation calls to plan for many scenes in one set of forward passes.
 Prompts are right-padded with block id -1, every row keeps its own positions, so row i's results equal a
-single-row decode of scene i. For D2F the prefill pass also carries the first block as [MASK]s (block id 1, KV
-dropped): their in-place predictions are the first drafts, so decoding starts by verifying them instead of spending
-a pass on making them (`draft_width`).
+single-row decode of scene i. For D2F the prefill pass also carries the first blocks as [MASK]s (D2F's block
+ids, KV dropped): their in-place predictions are the first drafts, so decoding starts by verifying them instead of
+spending a pass on making them (`draft_width`).
 """
 
 from __future__ import annotations
@@ -45,15 +45,15 @@ def prefill(
     color: torch.Tensor,
     height: torch.Tensor,
     goals: list[list[int]],
-    draft: int = 0,
-    block_size: int | None = None,
+    cfg: DecodeConfig | None = None,
 ) -> Prompt:
     """color (B, 160, 80, 3) uint8 and height (B, 160, 80) at half resolution; goals without BOS.
 
-    `draft` > 0 appends that many [MASK]s after each row's BOS in the same pass (blocks of `block_size`, default
-    one block, with D2F's ids: a block starting at sub-task position s has id s + 1; positions right after the row's
-    prompt; KV not kept) and returns their predictions as `Prompt.drafts`; the cache is the same.
+    With a D2F `cfg`, `draft_width(cfg)` [MASK]s follow each row's BOS in the same pass (blocks of
+    `cfg.block_size` with D2F's ids: a block starting at sub-task position s has id s + 1; positions right after the
+    row's prompt; KV not kept) and their predictions come back as `Prompt.drafts`; the cache is the same.
     """
+    draft = draft_width(cfg) if cfg is not None else 0
     img, dense, img_emb = model.encode_image(color, height)
     dev, n_img, b = img_emb.device, img_emb.shape[1], img_emb.shape[0]
     width = max(len(g) for g in goals) + 1
@@ -65,10 +65,10 @@ def prefill(
         ids[i, : len(g) + 1] = torch.tensor([*g, model.codec.bos_id])
         bids[i, : n_img + len(g) + 1] = 0
         lens.append(n_img + len(g) + 1)
-        ids[i, width:] = model.codec.mask_id
-        pos[i, n_img + width :] = torch.arange(draft) + lens[-1]
     if draft:
-        bids[:, n_img + width :] = torch.arange(draft) // (block_size or draft) * (block_size or draft) + 1
+        ids[:, width:] = model.codec.mask_id
+        pos[:, n_img + width :] = torch.arange(draft) + torch.tensor(lens)[:, None]
+        bids[:, n_img + width :] = torch.arange(draft) // cfg.block_size * cfg.block_size + 1
     emb = torch.cat([img_emb, model.text_embeds(ids.to(dev))], 1)
     cache = BlockCache(model.backbone, batch=b, device=dev)
     hidden = cache.run(emb, bids.to(dev), positions=pos.to(dev), keep=n_img + width)

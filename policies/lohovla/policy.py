@@ -22,7 +22,7 @@ from lohovla.policies.lohovla.action_head import flow_sample, map_mode
 from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult
 from lohovla.policies.lohovla.model import LoHoVLAModel
-from lohovla.policies.lohovla.planner import Prompt, d2f_plan, draft_width, prefill
+from lohovla.policies.lohovla.planner import Prompt, d2f_plan, prefill
 from lohovla.policies.lohovla.vision import downsample
 
 DECODERS = ("ar", "d2f")
@@ -82,11 +82,10 @@ class LoHoVLAPolicy:
 
     # --- the two halves of a decision ------------------------------------------------------------
     def _prefill(self, obs: dict[str, Any], plan: bool = False) -> Prompt:
-        """[image][goal][BOS] into a fresh cache; on a D2F planning step the first block's drafts come along."""
+        """[image][goal][BOS] into a fresh cache; on a D2F planning step the first blocks' drafts come along."""
         color, height = downsample(np.asarray(obs["color"]), np.asarray(obs["height"]))
-        draft = draft_width(self.decode_cfg) if plan else 0
         batch = (torch.from_numpy(x)[None].to(self.device) for x in (color, height))
-        return prefill(self.model, *batch, [self.goal_ids], draft, self.decode_cfg.block_size)
+        return prefill(self.model, *batch, [self.goal_ids], self.decode_cfg if plan else None)
 
     def _plan(self, prompt: Prompt) -> list[int]:
         m = self.model
