@@ -115,3 +115,24 @@ def test_prepare_only_builds_the_shared_cache_and_trains_nothing(tmp_path) -> No
     caches = list((tmp_path / "cache").glob("demos-*.npz"))
     assert len(caches) == 1 and not (tmp_path / "run").exists()
     assert len(SampleStore.load(caches[0])) > 0
+
+
+def test_further_training_leaves_a_fitted_colour_detector_alone(tmp_path) -> None:
+    """The detector reads pixels and is fitted on its own (lohovla-fit-colors): training must not decay it."""
+    from lohovla.policies.lohovla.color_presence import ColorPresence
+    from lohovla.policies.lohovla.config import GroundingConfig
+    from lohovla.policies.lohovla.loading import build_model
+
+    torch.manual_seed(0)
+    model = build_model(micro_config())
+    model.cfg.grounding = GroundingConfig(colors=("red", "blue"), channels=4)
+    model.presence = ColorPresence(("red", "blue"), 4)
+    model.save_pretrained(str(tmp_path / "g"))
+    before = {k: v.clone() for k, v in model.presence.state_dict().items()}
+    trainer = Trainer(
+        _settings(tmp_path / "t", max_steps=3, init_from=str(tmp_path / "g")), micro_config(), synthetic_store(12)
+    )
+    trainer.train()
+    assert trainer.model.cfg.grounding.colors == ("red", "blue")
+    after = trainer.model.presence.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)

@@ -60,8 +60,11 @@ class Trainer:
         self.store, self.val = store, val
         self.model, self.step, state = self._build_or_resume(model_cfg)
         self.model.to(self.device)
-        decay = [p for p in self.model.parameters() if p.ndim >= 2]
-        other = [p for p in self.model.parameters() if p.ndim < 2]
+        if self.model.presence is not None:  # fitted on its own (lohovla-fit-colors); reads pixels, not features
+            self.model.presence.requires_grad_(False)
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        decay = [p for p in params if p.ndim >= 2]
+        other = [p for p in params if p.ndim < 2]
         self.opt = torch.optim.AdamW(
             [{"params": decay, "weight_decay": settings.weight_decay}, {"params": other, "weight_decay": 0.0}],
             lr=settings.lr,

@@ -55,17 +55,24 @@ class BlockCache:
 
 
 def greedy_decode(
-    backbone: Backbone, cache: BlockCache, last_hidden: torch.Tensor, eos_id: int, max_tokens: int
+    backbone: Backbone,
+    cache: BlockCache,
+    last_hidden: torch.Tensor,
+    eos_id: int,
+    max_tokens: int,
+    bias: torch.Tensor | None = None,
 ) -> list[int]:
     """Greedy AR decoding after a prefilled prompt (batch 1): token k (1-based) is committed as block k.
 
     `last_hidden` (1, H) is the prompt's last hidden state (it predicts the first sub-task token). Returns the
-    tokens without EOS; the cache then holds the prompt and those tokens (EOS not yet fed).
+    tokens without EOS; the cache then holds the prompt and those tokens (EOS not yet fed). `bias` (1, vocab) is
+    added to every step's logits (colour words ruled out: color_presence.py).
     """
     out: list[int] = []
     hidden = last_hidden
     for k in range(1, max_tokens + 1):
-        token = int(backbone.logits(hidden).argmax(-1)[0])
+        logits = backbone.logits(hidden)
+        token = int((logits if bias is None else logits + bias.to(logits.dtype)).argmax(-1)[0])
         if token == eos_id:
             break
         out.append(token)

@@ -65,12 +65,23 @@ class TextConfig:
 
 
 @dataclass(slots=True)
+class GroundingConfig:
+    """Colour presence (color_presence.py): colour words the planner may only write when the scene shows them."""
+
+    colors: tuple[str, ...] = ()  # () : no detector (the planner may name any colour)
+    channels: int = 32
+    erode: int = 3  # min-pooling window (pixels) over a colour's probabilities: outlines vanish, objects do not
+    min_prob: float = 0.1  # below this presence probability a colour word is ruled out at decoding
+
+
+@dataclass(slots=True)
 class ModelConfig:
     vision: VisionConfig = field(default_factory=VisionConfig)
     backbone: BackboneConfig = field(default_factory=BackboneConfig)
     action: ActionConfig = field(default_factory=ActionConfig)
     text: TextConfig = field(default_factory=TextConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
+    grounding: GroundingConfig = field(default_factory=GroundingConfig)
     name: str = "lohovla-tiny"
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,7 +90,7 @@ class ModelConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         parts = {"vision": VisionConfig, "backbone": BackboneConfig, "action": ActionConfig, "text": TextConfig}
-        parts["decode"] = DecodeConfig
+        parts["decode"], parts["grounding"] = DecodeConfig, GroundingConfig
         kwargs: dict[str, Any] = {}
         for key, value in (data or {}).items():
             if key in parts:

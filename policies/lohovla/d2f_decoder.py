@@ -71,12 +71,14 @@ def d2f_decode(
     max_tokens: int,
     last_hidden: torch.Tensor | None = None,
     drafts: tuple[torch.Tensor, torch.Tensor] | None = None,
+    bias: torch.Tensor | None = None,
 ) -> list[DecodeResult]:
     """Decode one sub-task per row of a cache holding the prompts (row i: `prompt_lens[i]` valid slots).
 
     `last_hidden` (B, H), the prompts' last states, is needed for `cfg.first == "ar"` and `cfg.verify`. `drafts`
     (top prob, token), each (B, W): the first block's in-place predictions made during the prefill (planner.py);
-    they count as that pass's output, so the first decoding pass already commits (or verifies) them.
+    they count as that pass's output, so the first decoding pass already commits (or verifies) them. `bias`
+    (B, vocab) is added to every logit of its row (colour words ruled out: color_presence.py), as AR adds it.
     """
     t0 = time.perf_counter()
     dev = cache.block_ids.device
@@ -85,7 +87,7 @@ def d2f_decode(
     if cfg.first == "ar" or cfg.verify:
         if last_hidden is None:
             raise ValueError("first='ar' and verify need the prompts' last hidden states")
-        first = greedy(backbone, last_hidden[:, None])[:, 0].tolist()  # AR's own first token, unrestricted
+        first = greedy(backbone, last_hidden[:, None], bias)[:, 0].tolist()  # AR's own first token, unrestricted
         for row, tok in zip(rows, first):
             row.ar_next = tok
             if not cfg.verify:
@@ -110,7 +112,8 @@ def d2f_decode(
         tok, bid, pos, n_commit = pack(plans, wrows, prompt_lens, ids.pad)
         before = work.length
         hidden = work.run(backbone.embed(tok.to(dev)), bid.to(dev), positions=pos.to(dev), keep=n_commit)
-        logits = backbone.logits(hidden)  # one head call: commit part (AR's choices) and active part (drafts)
+        # one head call: commit part (AR's choices) and active part (drafts)
+        logits = head_logits(backbone, hidden, bias[wrows] if bias is not None else None)
         conf, pred = (x.tolist() for x in top_tokens(logits[:, n_commit:], ids))
         ar = logits[:, :n_commit].argmax(-1).tolist() if cfg.verify and n_commit else None
         for k, i in enumerate(wrows):
@@ -164,14 +167,24 @@ def pack(
     return tok, bid, pos, n_commit
 
 
-def greedy(backbone: Backbone, hidden: torch.Tensor) -> torch.Tensor:
-    """AR's choice: the plain argmax of the logits (what greedy_decode takes)."""
-    return backbone.logits(hidden).argmax(-1).cpu()
+def head_logits(backbone: Backbone, hidden: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """LM-head logits of `hidden` (B, H) or (B, L, H), plus a per-row vocabulary bias (B or 1, vocab) if given."""
+    logits = backbone.logits(hidden)
+    if bias is None:
+        return logits
+    return logits + (bias if hidden.dim() == 2 else bias[:, None]).to(logits.dtype)
 
 
-def predict(backbone: Backbone, hidden: torch.Tensor, ids: TokenIds) -> tuple[torch.Tensor, torch.Tensor]:
+def greedy(backbone: Backbone, hidden: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """AR's choice: the plain argmax of the (biased) logits (what greedy_decode takes)."""
+    return head_logits(backbone, hidden, bias).argmax(-1).cpu()
+
+
+def predict(
+    backbone: Backbone, hidden: torch.Tensor, ids: TokenIds, bias: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Top probability and token at every position of `hidden` (B, L, H); banned ids never win."""
-    return top_tokens(backbone.logits(hidden), ids)
+    return top_tokens(head_logits(backbone, hidden, bias), ids)
 
 
 def top_tokens(logits: torch.Tensor, ids: TokenIds) -> tuple[torch.Tensor, torch.Tensor]:

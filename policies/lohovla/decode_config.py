@@ -33,6 +33,7 @@ class DecodeConfig:
     prefill_blocks: int = 2  # blocks of [MASK]s drafted in the prompt's prefill pass (planner.py; 0: none)
     branches: int = 1  # > 1: LoPA-style look-ahead branches per pass (verify, one scene at a time; lopa.py)
     max_tokens: int | None = None  # None: the model's text.max_subtask_tokens
+    ground_colors: bool = True  # rule out colour words the model's colour detector does not see (if it has one)
 
     def __post_init__(self) -> None:
         if self.decoder not in DECODERS:

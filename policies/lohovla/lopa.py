@@ -18,7 +18,16 @@ import torch
 from lohovla.policies.lohovla.ar_decoder import BlockCache
 from lohovla.policies.lohovla.backbone import Backbone
 from lohovla.policies.lohovla.cache_rows import take_rows
-from lohovla.policies.lohovla.d2f_decoder import DecodeResult, TokenIds, greedy, pack, predict, row_inputs, settle
+from lohovla.policies.lohovla.d2f_decoder import (
+    DecodeResult,
+    TokenIds,
+    greedy,
+    head_logits,
+    pack,
+    predict,
+    row_inputs,
+    settle,
+)
 from lohovla.policies.lohovla.decode_config import DecodeConfig
 from lohovla.policies.lohovla.decode_state import D2FRow, Thresholds
 
@@ -43,6 +52,7 @@ def lopa_decode(
     ids: TokenIds,
     max_tokens: int,
     last_hidden: torch.Tensor,
+    bias: torch.Tensor | None = None,
 ) -> DecodeResult:
     """Verified D2F of one scene with `cfg.branches` look-ahead branches per pass; `cache` holds its prompt."""
     if not cfg.verify:
@@ -51,7 +61,7 @@ def lopa_decode(
     dev = cache.block_ids.device
     th = Thresholds(cfg.block_size, cfg.tau_add, cfg.tau_act, cfg.tau_conf, max_tokens, True, cfg.keep_drafts)
     row = D2FRow(th, ids.eos)
-    row.ar_next = int(greedy(backbone, last_hidden[:1, None])[0, 0])
+    row.ar_next = int(greedy(backbone, last_hidden[:1, None], bias)[0, 0])
     current, guesses = cache, {}
     while not row.done:
         row.prepare()
@@ -63,9 +73,9 @@ def lopa_decode(
         tok, bid, pos, n_commit = pack(plans, list(plans), [prompt_len] * len(branches), ids.pad)
         before = work.length
         hidden = work.run(backbone.embed(tok.to(dev)), bid.to(dev), positions=pos.to(dev), keep=n_commit)
-        conf, pred = (x.tolist() for x in predict(backbone, hidden[:, n_commit:], ids))
-        top = _top(backbone, hidden[:, n_commit:], ids, cfg.branches)
-        ar = greedy(backbone, hidden[:, :n_commit]).tolist() if n_commit else [None] * len(branches)
+        conf, pred = (x.tolist() for x in predict(backbone, hidden[:, n_commit:], ids, bias))
+        top = _top(backbone, hidden[:, n_commit:], ids, cfg.branches, bias)
+        ar = greedy(backbone, hidden[:, :n_commit], bias).tolist() if n_commit else [None] * len(branches)
         for j, b in enumerate(branches):
             settle(b, plans[j], work, j, before, conf[j], pred[j], ar[j])
         best = max(range(len(branches)), key=lambda j: (branches[j].cached, -j))
@@ -77,9 +87,11 @@ def lopa_decode(
     return DecodeResult(row.result(), row.forwards, len(row.tokens), row.cached, ms)
 
 
-def _top(backbone: Backbone, hidden: torch.Tensor, ids: TokenIds, k: int) -> list[list[list[int]]]:
+def _top(
+    backbone: Backbone, hidden: torch.Tensor, ids: TokenIds, k: int, bias: torch.Tensor | None
+) -> list[list[list[int]]]:
     """The k most likely tokens (banned ids excluded) at every position: guesses for the next branches."""
-    logits = backbone.logits(hidden).float()
+    logits = head_logits(backbone, hidden, bias).float()
     if ids.banned:
         logits[..., list(ids.banned)] = float("-inf")
     return logits.topk(min(k, logits.shape[-1]), dim=-1).indices.cpu().tolist()

@@ -2,7 +2,9 @@
 
 pi(action | obs, goal, subtask) * pi(subtask | obs, goal) in one network: the LM reads [image][goal][BOS] and
 writes the sub-task; a readout token after the sub-task summarises what to do for the action path. With
-`text.use_subtask=False` it is the vanilla-VLA baseline: [image][goal][BOS][readout], no sub-task.
+`text.use_subtask=False` it is the vanilla-VLA baseline: [image][goal][BOS][readout], no sub-task. With
+`grounding.colors` it also carries a per-pixel colour detector (color_presence.py, fitted after training) that
+keeps the planner from naming colours the scene does not show.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from torch import nn
 
 from lohovla.policies.lohovla.action_head import FlowHead, ScoreMap, flow_loss, map_loss
 from lohovla.policies.lohovla.backbone import Backbone
+from lohovla.policies.lohovla.color_presence import ColorPresence
 from lohovla.policies.lohovla.config import ModelConfig
 from lohovla.policies.lohovla.sequence import build_layout
 from lohovla.policies.lohovla.tokenizer import TextCodec
@@ -56,6 +59,8 @@ class LoHoVLAModel(nn.Module):
         self.pick_map = ScoreMap(cfg.vision.dense_channels, hidden)
         self.place_map = ScoreMap(cfg.vision.dense_channels, hidden)
         self.flow = FlowHead(cfg.action, hidden, cfg.vision.dense_channels)
+        g = cfg.grounding
+        self.presence = ColorPresence(g.colors, g.channels, g.erode) if g.colors else None
 
     @classmethod
     def from_pretrained(cls, path: str, device: str = "cpu") -> LoHoVLAModel:
@@ -79,6 +84,16 @@ class LoHoVLAModel(nn.Module):
         if self.pixel_color is not None:
             tok = torch.cat([tok, self.pixel_color(img)], -1)  # the colour itself, whatever the scene
         return img, dense, self.img_proj(tok) + self.img_pos
+
+    def color_token_ids(self) -> list[int]:
+        """The token of each colour word the detector knows (checked once: each must be one token)."""
+        if getattr(self, "_color_ids", None) is None:
+            ids = [self.codec.encode(w) for w in self.presence.colors]
+            bad = [w for w, t in zip(self.presence.colors, ids) if len(t) != 1]
+            if bad:
+                raise ValueError(f"colour words {bad} are not single tokens of this model's vocabulary")
+            self._color_ids = [t[0] for t in ids]
+        return self._color_ids
 
     def text_embeds(self, ids: torch.Tensor, readout: torch.Tensor | None = None) -> torch.Tensor:
         """Token embeddings; position `readout` (B,) of the text (if given) gets the learned readout vector."""

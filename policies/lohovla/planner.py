@@ -16,6 +16,7 @@ import torch
 from lohovla.policies.lohovla.ar_batch import greedy_decode_batch
 from lohovla.policies.lohovla.ar_decoder import BlockCache
 from lohovla.policies.lohovla.cache_rows import drop_holes
+from lohovla.policies.lohovla.color_presence import absent_color_bias
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult, TokenIds, d2f_decode, predict
 from lohovla.policies.lohovla.decode_config import DecodeConfig
 from lohovla.policies.lohovla.lopa import lopa_decode
@@ -32,6 +33,7 @@ class Prompt:
     last: torch.Tensor  # (B, H)
     lens: list[int]
     drafts: tuple[torch.Tensor, torch.Tensor] | None = None  # (B, W) top prob and token of the first W positions
+    bias: torch.Tensor | None = None  # (B, vocab) added to every sub-task logit: colour words the scene lacks
 
 
 def draft_width(cfg: DecodeConfig) -> int:
@@ -52,6 +54,8 @@ def prefill(
     With a D2F `cfg`, `draft_width(cfg)` [MASK]s follow each row's BOS in the same pass (blocks of
     `cfg.block_size` with D2F's ids: a block starting at sub-task position s has id s + 1; positions right after the
     row's prompt; KV not kept) and their predictions come back as `Prompt.drafts`; the cache is the same.
+    With any `cfg` (a planning step) and a model with a colour detector, `Prompt.bias` rules out the colour words
+    the scene lacks (`cfg.ground_colors`); the drafts are made under it too.
     """
     draft = draft_width(cfg) if cfg is not None else 0
     img, dense, img_emb = model.encode_image(color, height)
@@ -73,8 +77,19 @@ def prefill(
     cache = BlockCache(model.backbone, batch=b, device=dev)
     hidden = cache.run(emb, bids.to(dev), positions=pos.to(dev), keep=n_img + width)
     last = hidden[torch.arange(b, device=dev), torch.tensor(lens, device=dev) - 1]
-    drafts = predict(model.backbone, hidden[:, n_img + width :], token_ids(model)) if draft else None
-    return Prompt(img, dense, cache, last, lens, drafts)
+    bias = color_bias(model, color, height, goals) if cfg is not None and cfg.ground_colors else None
+    drafts = predict(model.backbone, hidden[:, n_img + width :], token_ids(model), bias) if draft else None
+    return Prompt(img, dense, cache, last, lens, drafts, bias)
+
+
+def color_bias(model: LoHoVLAModel, color: torch.Tensor, height: torch.Tensor, goals: list[list[int]]):
+    """(B, vocab) -inf on the colour words the model's detector does not see in each scene; None without one."""
+    if model.presence is None:
+        return None
+    ids = model.color_token_ids()
+    dev, vocab = model.readout.device, model.codec.vocab_size
+    min_prob = model.cfg.grounding.min_prob
+    return absent_color_bias(model.presence, ids, color.to(dev), height.to(dev), goals, vocab, min_prob)
 
 
 def token_ids(model: LoHoVLAModel) -> TokenIds:
@@ -90,10 +105,15 @@ def decode(model: LoHoVLAModel, prompt: Prompt, cfg: DecodeConfig) -> list[Decod
     if cfg.decoder == "d2f" and cfg.branches > 1:
         if len(prompt.lens) != 1:
             raise ValueError("look-ahead branches decode one scene at a time (branches=1 for batches)")
-        return [lopa_decode(model.backbone, prompt.cache, prompt.lens[0], cfg, ids, max_tokens, prompt.last)]
+        return [
+            lopa_decode(model.backbone, prompt.cache, prompt.lens[0], cfg, ids, max_tokens, prompt.last, prompt.bias)
+        ]
     if cfg.decoder == "d2f":
-        return d2f_decode(model.backbone, prompt.cache, prompt.lens, cfg, ids, max_tokens, prompt.last, prompt.drafts)
-    return greedy_decode_batch(model.backbone, prompt.cache, prompt.last, prompt.lens, ids.eos, ids.pad, max_tokens)
+        b = model.backbone
+        return d2f_decode(b, prompt.cache, prompt.lens, cfg, ids, max_tokens, prompt.last, prompt.drafts, prompt.bias)
+    return greedy_decode_batch(
+        model.backbone, prompt.cache, prompt.last, prompt.lens, ids.eos, ids.pad, max_tokens, prompt.bias
+    )
 
 
 def d2f_plan(
@@ -102,6 +122,7 @@ def d2f_plan(
     last: torch.Tensor,
     cfg: DecodeConfig,
     drafts: tuple[torch.Tensor, torch.Tensor] | None = None,
+    bias: torch.Tensor | None = None,
 ) -> DecodeResult:
     """D2F for one prefilled prompt (the policy's cache: [image][goal][BOS] in its first `cache.length` slots).
 
@@ -109,9 +130,10 @@ def d2f_plan(
     """
     max_tokens = cfg.max_tokens or model.cfg.text.max_subtask_tokens
     if cfg.branches > 1:
-        res = lopa_decode(model.backbone, cache, cache.length, cfg, token_ids(model), max_tokens, last)
+        res = lopa_decode(model.backbone, cache, cache.length, cfg, token_ids(model), max_tokens, last, bias)
     else:
-        res = d2f_decode(model.backbone, cache, [cache.length], cfg, token_ids(model), max_tokens, last, drafts)[0]
+        ids = token_ids(model)
+        res = d2f_decode(model.backbone, cache, [cache.length], cfg, ids, max_tokens, last, drafts, bias)[0]
     drop_holes(cache)  # the policy counts fed tokens by the cache length and reads out at the next slots
     return res
 

@@ -82,7 +82,7 @@ class LoHoVLAPolicy:
 
     # --- the two halves of a decision ------------------------------------------------------------
     def _prefill(self, obs: dict[str, Any], plan: bool = False) -> Prompt:
-        """[image][goal][BOS] into a fresh cache; on a D2F planning step the first blocks' drafts come along."""
+        """[image][goal][BOS] into a fresh cache; on a planning step the colour bias (and D2F's drafts) come along."""
         color, height = downsample(np.asarray(obs["color"]), np.asarray(obs["height"]))
         batch = (torch.from_numpy(x)[None].to(self.device) for x in (color, height))
         return prefill(self.model, *batch, [self.goal_ids], self.decode_cfg if plan else None)
@@ -90,9 +90,10 @@ class LoHoVLAPolicy:
     def _plan(self, prompt: Prompt) -> list[int]:
         m = self.model
         if self.decoder == "d2f":
-            self.last_decode = d2f_plan(m, prompt.cache, prompt.last, self.decode_cfg, prompt.drafts)
+            self.last_decode = d2f_plan(m, prompt.cache, prompt.last, self.decode_cfg, prompt.drafts, prompt.bias)
             return self.last_decode.tokens
-        return greedy_decode(m.backbone, prompt.cache, prompt.last, m.codec.eos_id, m.cfg.text.max_subtask_tokens)
+        n = m.cfg.text.max_subtask_tokens
+        return greedy_decode(m.backbone, prompt.cache, prompt.last, m.codec.eos_id, n, prompt.bias)
 
     def _readout(self, cache: BlockCache, tokens: list[int], fed: int) -> torch.Tensor:
         """Readout state after the sub-task; the first `fed` tokens are already in the cache."""

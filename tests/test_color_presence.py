@@ -1,0 +1,150 @@
+"""Colour grounding: the detector learns presence, ruled-out words are never decoded, AR == verified D2F."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from _d2f_fixtures import scenes, sharp_model
+
+from lohovla.policies.lohovla.color_presence import IGNORE, ColorPresence, absent_color_bias, pixel_loss
+from lohovla.policies.lohovla.config import GroundingConfig
+from lohovla.policies.lohovla.decode_config import DecodeConfig
+from lohovla.policies.lohovla.loading import load_model
+from lohovla.policies.lohovla.planner import decode, prefill
+
+RGB = {"red": (200, 30, 30), "orange": (240, 140, 20), "yellow": (230, 220, 40), "white": (245, 245, 245)}
+AR = DecodeConfig(decoder="ar", max_tokens=10)
+D2F = DecodeConfig(decoder="d2f", block_size=4, tau_conf=0.6, max_tokens=10, verify=True, prefill_blocks=1)
+
+
+def _squares(n: int, seed: int) -> tuple[torch.Tensor, ...]:
+    """Gray tables with 1-3 coloured 6x6 squares (raised 4 cm): images, pixel labels, which colours they show."""
+    rng = np.random.default_rng(seed)
+    color = np.full((n, 40, 20, 3), 90, np.uint8)
+    height = np.zeros((n, 40, 20), np.float32)
+    pixels = np.full((n, 40, 20), len(RGB), np.int64)
+    labels = np.zeros((n, len(RGB)), np.float32)
+    for i in range(n):
+        for _ in range(rng.integers(1, 4)):
+            k = rng.integers(len(RGB))
+            r, c = rng.integers(0, 34), rng.integers(0, 14)
+            color[i, r : r + 6, c : c + 6] = list(RGB.values())[k]
+            height[i, r : r + 6, c : c + 6] = 0.04
+            pixels[i, r : r + 6, c : c + 6] = k
+            pixels[i, r, c : c + 6] = IGNORE  # an outline row, as the real labels leave out
+            labels[i, k] = 1.0
+    return tuple(torch.from_numpy(x) for x in (color, height, pixels, labels))
+
+
+def test_detector_learns_which_colours_a_scene_shows() -> None:
+    torch.manual_seed(0)
+    net = ColorPresence(tuple(RGB), channels=8)
+    color, height, pixels, _ = _squares(64, seed=0)
+    opt = torch.optim.Adam(net.parameters(), lr=3e-2)
+    for _ in range(150):
+        loss = pixel_loss(net.pixel_logits(color, height), pixels)
+        opt.zero_grad(), loss.backward(), opt.step()
+    color, height, _, labels = _squares(32, seed=1)  # new scenes
+    with torch.no_grad():
+        got = net(color, height) > 0.5
+    truth = labels > 0.5
+    assert (got == truth).float().mean() >= 0.95
+    assert all((got[:, k] & truth[:, k]).any() for k in range(len(RGB)))  # every colour is found somewhere
+
+
+def test_pixel_loss_skips_ignored_pixels() -> None:
+    logits = torch.zeros(1, 3, 1, 2)
+    logits[0, 0, 0, 0] = 10.0  # pixel 0 says class 0; pixel 1 is unsure
+    assert pixel_loss(logits, torch.tensor([[[0, IGNORE]]])) < 0.01
+    assert pixel_loss(logits, torch.tensor([[[0, 1]]])) > 0.5
+
+
+def _fixed(colors: tuple[str, ...], present: set[str]) -> ColorPresence:
+    """A detector whose answer is the same for every pixel: `present` colours are seen, the rest (and table) not."""
+    net = ColorPresence(colors, channels=4)
+    with torch.no_grad():
+        last = net.net[-1]
+        last.weight.zero_()
+        last.bias.copy_(torch.tensor([8.0 if c in present else -8.0 for c in colors] + [0.0]))
+    return net
+
+
+def test_absent_colours_are_ruled_out_unless_the_goal_names_them() -> None:
+    net = _fixed(("red", "blue", "green"), present={"red"})
+    color, height = torch.zeros(2, 16, 8, 3, dtype=torch.uint8), torch.zeros(2, 16, 8)
+    ids = [10, 11, 12]
+    bias = absent_color_bias(net, ids, color, height, [[1, 2], [3, 12]], vocab_size=20, min_prob=0.1)
+    assert bias.shape == (2, 20)
+    assert torch.isinf(bias[0, [11, 12]]).all() and bias[0, 10] == 0  # blue and green ruled out, red kept
+    assert torch.isinf(bias[1, 11]) and bias[1, 12] == 0  # green is in row 1's goal: kept
+    assert (bias[:, :10] == 0).all() and (bias[:, 13:] == 0).all()
+
+
+@pytest.fixture(scope="module")
+def grounded():
+    """A sharpened micro model, its ungrounded AR sub-tasks, and the same model ruling out the words they use."""
+    model = sharp_model(80)
+    color, height, goals = scenes(model, 8, seed=3)
+    plain = decode(model, prefill(model, color, height, goals, AR.with_overrides(ground_colors=False)), AR)
+    used = sorted({t for r in plain for t in r.tokens} - {t for g in goals for t in g})
+    words = tuple(model.codec.decode([t]) for t in used[:6])
+    assert all(len(model.codec.encode(w)) == 1 for w in words)
+    model.cfg.grounding = GroundingConfig(colors=words, channels=4)
+    model.presence = _fixed(words, present=set())
+    return model, (color, height, goals), plain, [model.codec.encode(w)[0] for w in words]
+
+
+@torch.no_grad()
+def test_ruled_out_words_are_never_decoded_and_d2f_still_equals_ar(grounded) -> None:
+    model, (color, height, goals), plain, banned = grounded
+    ar = decode(model, prefill(model, color, height, goals, AR), AR)
+    assert [r.tokens for r in ar] != [r.tokens for r in plain]  # the rule changed something
+    assert not {t for r in ar for t in r.tokens} & set(banned)
+    d2f = decode(model, prefill(model, color, height, goals, D2F), D2F)
+    assert [r.tokens for r in d2f] == [r.tokens for r in ar]
+    off = decode(model, prefill(model, color, height, goals, AR.with_overrides(ground_colors=False)), AR)
+    assert [r.tokens for r in off] == [r.tokens for r in plain]  # ground_colors=False: the old planner
+
+
+@torch.no_grad()
+def test_grounded_checkpoint_round_trip(grounded, tmp_path) -> None:
+    model, (color, height, _), _, _ = grounded
+    model.save_pretrained(str(tmp_path / "g"))
+    again = load_model(tmp_path / "g")
+    assert again.cfg.grounding == model.cfg.grounding and again.presence is not None
+    torch.testing.assert_close(again.presence(color, height), model.presence(color, height))
+
+
+def test_pixel_labels_paint_footprints_from_low_to_high() -> None:
+    from lohovla.training.color_fit import HALF_PIXEL, X0, Y0, pixel_labels
+
+    colors = ["red", "blue", "green"]
+    objects = [
+        {"kind": "block", "color": "red", "size": 0.04, "position": [0.5, 0.0, 0.03], "yaw": 0.3},
+        {"kind": "bowl", "color": "blue", "size": 0.12, "position": [0.5, 0.0, 0.0], "yaw": 0.0},
+        {"kind": "zone", "color": "green", "size": 0.15, "position": [0.4, 0.3, 0.0], "yaw": 0.0},
+    ]
+    lab = pixel_labels(objects, colors)
+
+    def at(x: float, y: float) -> int:
+        return int(lab[int((y - Y0) / HALF_PIXEL), int((x - X0) / HALF_PIXEL)])
+
+    assert at(0.5, 0.0) == 0  # the block in the bowl wins
+    assert at(0.5 + 0.04, 0.0) == 1  # bowl around it
+    assert at(0.4, 0.3) == 2 and at(0.7, -0.4) == 3  # zone; table
+    assert at(0.5 + 0.06, 0.0) == IGNORE  # the bowl's rim: not trained
+    assert {int(v) for v in np.unique(lab)} == {IGNORE, 0, 1, 2, 3}
+
+
+def test_erosion_is_min_pooling() -> None:
+    from lohovla.policies.lohovla.color_presence import erode
+
+    probs = torch.rand(2, 3, 17, 9, generator=torch.Generator().manual_seed(0))
+    for size in (1, 3, 5):
+        want = -torch.nn.functional.max_pool2d(-probs, size, stride=1, padding=size // 2)
+        assert torch.equal(erode(probs, size), want)
+    line = torch.zeros(1, 1, 9, 9)
+    line[..., 4, :] = 1.0  # a one-pixel outline vanishes, a 3x3 blob keeps its centre
+    line[..., 0:3, 0:3] = 1.0
+    assert erode(line, 3)[0, 0, 4].max() == 0 and erode(line, 3)[0, 0, 1, 1] == 1
