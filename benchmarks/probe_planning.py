@@ -27,18 +27,34 @@ def main() -> None:
     ap.add_argument("--split", default="test")
     ap.add_argument("--episodes", type=int, default=10)
     ap.add_argument("--out", default="benchmarks/results/probe_planning.json")
+    ap.add_argument("--decode", action="append", default=[], help="decode setting key=value for every policy")
     args = ap.parse_args()
+    decode = {k: _value(v) for k, v in (d.split("=", 1) for d in args.decode)}
     import lohovla
     from lohovla.training.probe import planning_accuracy
 
     rows = []
     for spec in args.policy:
-        policy = lohovla.load_policy(spec, threads=1)
+        policy = lohovla.load_policy(spec, threads=1, decode=decode or None)
         for task in args.tasks.split(","):
             r = planning_accuracy(policy, task, args.split, args.episodes)
-            rows.append({"policy": spec, **{k: r[k] for k in ("task", "split", "episodes", "steps", "accuracy")}})
+            keep = {k: r[k] for k in ("task", "split", "episodes", "steps", "accuracy")}
+            rows.append({"policy": spec, "decode": args.decode, **keep})
     print_table(rows, ["policy", "task", "steps", "accuracy"])
     write_json({"benchmark": "probe_planning", "split": args.split, "rows": rows}, args.out)
+
+
+def _value(text: str):
+    """'true'/'false', numbers, or the string itself."""
+    low = text.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 if __name__ == "__main__":

@@ -1,0 +1,202 @@
+"""Fit a checkpoint's colour detector (color_presence.py) on simulated training scenes, and write it back.
+
+The detector reads raw pixels, not the model's features, so it is fitted on its own: a few minutes on one core,
+with the rest of the checkpoint's weights left bit-for-bit as they are. Labels come from the simulator's object
+list (as for captions): each object's footprint (pose, size, yaw) is painted into a per-pixel label map, on
+train-split scenes of the training tasks: the primitives show all 11 colours, the long-horizon tasks only the
+train colours. The val split (eval colours in
+long-horizon scenes) measures how well it carries over; nothing is tuned on the test split.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from lohovla.policies.lohovla.color_presence import IGNORE, ColorPresence, pixel_loss
+
+HALF_PIXEL = 0.00625  # metres per pixel of the half-resolution heightmap (the model's input)
+X0, Y0 = 0.25, -0.5  # workspace corner: pixel (row u, col v) centre -> x = X0 + (v + .5) px, y = Y0 + (u + .5) px
+MARGIN = 0.008  # pixels this close to an outline are not labelled (blended, or the shape is approximate)
+
+
+@dataclass
+class ColorFitSettings:
+    checkpoint: str
+    out: str | None = None  # None: write into `checkpoint`
+    colors: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
+    scenes_per_task: int = 600
+    val_scenes_per_task: int = 50
+    steps: int = 1500
+    batch_size: int = 32
+    lr: float = 3e-3
+    channels: int = 32
+    erode: int = 3
+    min_prob: float = 0.1
+    seed: int = 0
+    threads: int = 1
+    progress: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Scenes:
+    color: np.ndarray  # (N, 160, 80, 3) uint8, half resolution
+    height: np.ndarray  # (N, 160, 80) float32
+    labels: np.ndarray  # (N, C) float32: 1 where an object of that colour is in the scene
+    pixels: np.ndarray  # (N, 160, 80) int8: colour index, C for table, IGNORE near outlines
+    task: list[str]
+
+
+def pixel_labels(objects: Sequence[dict], colors: Sequence[str], shape: tuple[int, int] = (160, 80)) -> np.ndarray:
+    """Per half-res pixel: the colour index of the object seen from above, C (table), or IGNORE.
+
+    Objects are painted from low to high (zones, then bowls, then blocks; by height), so a block in a bowl or on
+    a stack wins; blocks and zones are yawed squares, bowls discs; a band of MARGIN around each outline is IGNORE.
+    """
+    rows, cols = shape
+    ys = Y0 + (np.arange(rows) + 0.5) * HALF_PIXEL
+    xs = X0 + (np.arange(cols) + 0.5) * HALF_PIXEL
+    gx, gy = np.meshgrid(xs, ys)
+    out = np.full(shape, len(colors), np.int8)
+    order = {"zone": 0, "bowl": 1, "block": 2}
+    for obj in sorted(objects, key=lambda o: (order.get(o["kind"], 2), o["position"][2])):
+        dx, dy = gx - obj["position"][0], gy - obj["position"][1]
+        half = float(obj["size"]) / 2
+        if obj["kind"] == "bowl":
+            dist = np.hypot(dx, dy)
+            inside, near = dist < half - MARGIN, dist < half + MARGIN
+        else:
+            c, s = np.cos(obj["yaw"]), np.sin(obj["yaw"])
+            lx, ly = np.abs(c * dx + s * dy), np.abs(-s * dx + c * dy)
+            inside = (lx < half - MARGIN) & (ly < half - MARGIN)
+            near = (lx < half + MARGIN) & (ly < half + MARGIN)
+        out[near] = IGNORE
+        out[inside] = colors.index(obj["color"])
+    return out
+
+
+def simulate_scenes(
+    tasks: Sequence[str], colors: Sequence[str], split: str, per_task: int, progress: bool = True
+) -> Scenes:
+    """The first observation of `per_task` episodes of each task, with the colours of its objects."""
+    import lohovla
+    from lohovla.envs.spec import split_seed
+    from lohovla.policies.lohovla.vision import downsample
+
+    index = {c: i for i, c in enumerate(colors)}
+    col, hgt, lab, pix, names = [], [], [], [], []
+    with tqdm(total=len(tasks) * per_task, desc=f"{split} scenes", disable=not progress, mininterval=5) as bar:
+        for task in tasks:
+            env = lohovla.make_env(task, split=split)
+            for k in range(per_task):
+                obs, info = env.reset(seed=split_seed(split, k))
+                c, h = downsample(np.asarray(obs["color"]), np.asarray(obs["height"]))
+                y = np.zeros(len(colors), np.float32)
+                for obj in info["objects"]:
+                    if obj["color"] not in index:
+                        raise ValueError(f"{task}: object colour {obj['color']!r} is not among {list(colors)}")
+                    y[index[obj["color"]]] = 1.0
+                pix.append(pixel_labels(info["objects"], list(colors), h.shape))
+                col.append(c), hgt.append(h), lab.append(y), names.append(task)
+                bar.update()
+            env.close()
+    return Scenes(np.stack(col), np.stack(hgt).astype(np.float32), np.stack(lab), np.stack(pix), names)
+
+
+def train_presence(net: ColorPresence, scenes: Scenes, s: ColorFitSettings) -> list[float]:
+    """Adam on the per-pixel cross-entropy; returns the mean loss of every 100 steps."""
+    gen = np.random.default_rng(s.seed)
+    opt = torch.optim.Adam(net.parameters(), lr=s.lr)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=s.lr, total_steps=s.steps, pct_start=0.1)
+    color, height, pixels = (torch.from_numpy(x) for x in (scenes.color, scenes.height, scenes.pixels))
+    losses, run = [], []
+    net.train()
+    for step in tqdm(range(s.steps), desc="fit colours", disable=not s.progress, mininterval=5):
+        idx = torch.from_numpy(gen.integers(0, len(pixels), s.batch_size))
+        loss = pixel_loss(net.pixel_logits(color[idx], height[idx]), pixels[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        run.append(loss.item())
+        if (step + 1) % 100 == 0:
+            losses.append(float(np.mean(run))), run.clear()
+    return losses
+
+
+@torch.no_grad()
+def presence_metrics(net: ColorPresence, scenes: Scenes, min_prob: float) -> dict[str, Any]:
+    """Per colour: how often a present colour is ruled out (missed) and an absent one kept (false)."""
+    net.eval()
+    probs = []
+    for i in range(0, len(scenes.labels), 64):
+        c, h = (torch.from_numpy(x[i : i + 64]) for x in (scenes.color, scenes.height))
+        probs.append(net(c, h).numpy())
+    kept = np.concatenate(probs) >= min_prob
+    present = scenes.labels > 0.5
+    per = {}
+    for j, name in enumerate(net.colors):
+        n_pos, n_neg = int(present[:, j].sum()), int((~present[:, j]).sum())
+        per[name] = {
+            "present": n_pos,
+            "missed": int((present[:, j] & ~kept[:, j]).sum()),
+            "absent": n_neg,
+            "kept_absent": int((~present[:, j] & kept[:, j]).sum()),
+        }
+    pos, neg = present.sum(), (~present).sum()
+    return {
+        "scenes": len(present),
+        "missed_rate": float((present & ~kept).sum() / max(1, pos)),  # a real colour ruled out (the costly error)
+        "ruled_out_rate": float((~present & ~kept).sum() / max(1, neg)),  # absent colours it removes
+        "per_color": per,
+    }
+
+
+def fit_colors(s: ColorFitSettings) -> dict[str, Any]:
+    """Load the checkpoint, fit its detector, save it (config grounding section + weights) and a report."""
+    from lohovla.policies.lohovla.config import GroundingConfig
+    from lohovla.policies.lohovla.loading import load_model, save_checkpoint
+
+    if not s.colors or not s.tasks:
+        raise ValueError("set `colors` (the colour words) and `tasks` (training tasks to simulate scenes of)")
+    torch.set_num_threads(max(1, s.threads))
+    torch.manual_seed(s.seed)
+    src = Path(s.checkpoint)
+    model = load_model(src)
+    for word in s.colors:
+        if len(model.codec.encode(word)) != 1:
+            raise ValueError(f"colour word {word!r} is not one token of the checkpoint's vocabulary")
+    train = simulate_scenes(s.tasks, s.colors, "train", s.scenes_per_task, s.progress)
+    val = simulate_scenes(s.tasks, s.colors, "val", s.val_scenes_per_task, s.progress)
+    net = ColorPresence(s.colors, s.channels, s.erode)
+    losses = train_presence(net, train, s)
+    report = {
+        "train_loss_every_100": losses,
+        "train": presence_metrics(net, train, s.min_prob),
+        "val": presence_metrics(net, val, s.min_prob),
+    }
+    model.cfg.grounding = GroundingConfig(tuple(s.colors), s.channels, s.erode, s.min_prob)
+    model.presence = net.eval()
+    out = Path(s.out) if s.out else src
+    config = json.loads((src / "config.json").read_text())
+    kept = {k: v for k, v in config.items() if k not in ("format", "version", "model", "backbone_hf_config")}
+    save_checkpoint(model, out, {**kept, "color_fit": {"settings": _public(s), "val": _summary(report["val"])}})
+    (out / "color_fit.json").write_text(json.dumps(report, indent=1))
+    return report
+
+
+def _public(s: ColorFitSettings) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(s).items() if k not in ("progress", "extra")}
+
+
+def _summary(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {k: metrics[k] for k in ("scenes", "missed_rate", "ruled_out_rate")}
