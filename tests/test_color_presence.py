@@ -148,3 +148,15 @@ def test_erosion_is_min_pooling() -> None:
     line[..., 4, :] = 1.0  # a one-pixel outline vanishes, a 3x3 blob keeps its centre
     line[..., 0:3, 0:3] = 1.0
     assert erode(line, 3)[0, 0, 4].max() == 0 and erode(line, 3)[0, 0, 1, 1] == 1
+
+
+def test_fit_colors_refuses_bad_checkpoints_before_any_work(tmp_path) -> None:
+    from lohovla.training.color_fit import ColorFitSettings, fit_colors
+
+    settings = {"colors": ("red",), "tasks": ("pick-and-place-primitive",)}
+    with pytest.raises(FileNotFoundError, match="not a checkpoint"):
+        fit_colors(ColorFitSettings(checkpoint=str(tmp_path / "missing"), **settings))
+    with pytest.raises(ValueError, match="shipped checkpoint"):
+        fit_colors(ColorFitSettings(checkpoint="lohovla-tiny", **settings))  # in place: refused
+    with pytest.raises(ValueError, match="colors"):
+        fit_colors(ColorFitSettings(checkpoint="lohovla-tiny", out=str(tmp_path / "x")))

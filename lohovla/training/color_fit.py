@@ -168,9 +168,17 @@ def fit_colors(s: ColorFitSettings) -> dict[str, Any]:
 
     if not s.colors or not s.tasks:
         raise ValueError("set `colors` (the colour words) and `tasks` (training tasks to simulate scenes of)")
+    from lohovla.policy_loading import shipped_checkpoint
+
+    src = Path(s.checkpoint)
+    if not (src / "config.json").exists():
+        src = shipped_checkpoint(s.checkpoint) or src  # a shipped name (lohovla-tiny) works too
+    if not (src / "config.json").exists():
+        raise FileNotFoundError(f"{s.checkpoint} is not a checkpoint directory (no config.json) nor a shipped name")
+    if s.out is None and src.resolve().is_relative_to(Path(__file__).resolve().parents[1] / "checkpoints"):
+        raise ValueError(f"{src} is a shipped checkpoint: give out=<dir> rather than overwriting it in place")
     torch.set_num_threads(max(1, s.threads))
     torch.manual_seed(s.seed)
-    src = Path(s.checkpoint)
     model = load_model(src)
     for word in s.colors:
         if len(model.codec.encode(word)) != 1:
