@@ -31,6 +31,22 @@ def stats_ms(samples: list[float]) -> dict[str, float]:
     }
 
 
+def parse_overrides(text: str) -> dict[str, Any]:
+    """ "tau_conf=0.8,verify=false" -> {"tau_conf": 0.8, "verify": False} (booleans, ints, floats, else strings)."""
+    return {k: _scalar(v) for k, v in (kv.split("=", 1) for kv in text.split(",") if kv)}
+
+
+def _scalar(v: str) -> Any:
+    if v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(v)
+        except ValueError:
+            pass
+    return v
+
+
 def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
     widths = [max(len(c), *(len(_cell(r.get(c))) for r in rows)) for c in columns]
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from benchmarks.common import print_table, write_json
+from benchmarks.common import parse_overrides, print_table, write_json
 from benchmarks.decode_runs import agreement, plan_all, summary, throughput
 from benchmarks.decode_scenes import load
 
@@ -105,7 +105,7 @@ def main() -> None:
     import lohovla
 
     model = load_model(args.policy)
-    overrides = {k: _number(v) for k, v in (kv.split("=") for kv in args.d2f.split(",") if kv)}
+    overrides = parse_overrides(args.d2f)
     cfgs = decode_configs(model, overrides, args.lopa)
     tasks = list(lohovla.TABLE_TASKS) if args.tasks == "table" else args.tasks.split(",")
     data = load(tasks, args.seeds, args.steps)
@@ -147,17 +147,6 @@ def main() -> None:
         },
         args.out,
     )
-
-
-def _number(v: str):
-    if v.lower() in ("true", "false"):
-        return v.lower() == "true"
-    for kind in (int, float):
-        try:
-            return kind(v)
-        except ValueError:
-            pass
-    return v
 
 
 def _plain(cfg) -> dict:

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks.common import print_table, write_json
-from benchmarks.decode import _number
+from benchmarks.common import parse_overrides, print_table, write_json
 
 
 def main() -> None:
@@ -28,7 +27,7 @@ def main() -> None:
     import lohovla
 
     tasks = args.tasks if args.tasks in ("table", "seen", "unseen", "all") else args.tasks.split(",")
-    overrides = {k: _number(v) for k, v in (kv.split("=") for kv in args.d2f.split(",") if kv)}
+    overrides = parse_overrides(args.d2f)
     kwargs = {"ar": {"decoder": "ar"}, "d2f": {"decoder": "d2f", "decode": overrides}}
     results = {
         name: lohovla.evaluate(args.policy, tasks=tasks, episodes=args.episodes, workers=args.workers, policy_kwargs=kw)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks.common import print_table, write_json
+from benchmarks.common import parse_overrides, print_table, write_json
 
 SEEN_LONG = (
     "put-block-into-matching-bowl",
@@ -27,9 +27,9 @@ def main() -> None:
     ap.add_argument("--split", default="test")
     ap.add_argument("--episodes", type=int, default=10)
     ap.add_argument("--out", default="benchmarks/results/probe_planning.json")
-    ap.add_argument("--decode", action="append", default=[], help="decode setting key=value for every policy")
+    ap.add_argument("--decode", default="", help="decode settings for every policy, e.g. ground_colors=false")
     args = ap.parse_args()
-    decode = {k: _value(v) for k, v in (d.split("=", 1) for d in args.decode)}
+    decode = parse_overrides(args.decode)
     import lohovla
     from lohovla.training.probe import planning_accuracy
 
@@ -42,19 +42,6 @@ def main() -> None:
             rows.append({"policy": spec, "decode": args.decode, **keep})
     print_table(rows, ["policy", "task", "steps", "accuracy"])
     write_json({"benchmark": "probe_planning", "split": args.split, "rows": rows}, args.out)
-
-
-def _value(text: str):
-    """'true'/'false', numbers, or the string itself."""
-    low = text.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 if __name__ == "__main__":

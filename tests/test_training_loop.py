@@ -132,6 +132,8 @@ def test_further_training_leaves_a_fitted_colour_detector_alone(tmp_path) -> Non
     trainer = Trainer(
         _settings(tmp_path / "t", max_steps=3, init_from=str(tmp_path / "g")), micro_config(), synthetic_store(12)
     )
+    in_optimizer = {id(p) for group in trainer.opt.param_groups for p in group["params"]}
+    assert not any(id(p) in in_optimizer for p in trainer.model.presence.parameters())  # no weight decay either
     trainer.train()
     assert trainer.model.cfg.grounding.colors == ("red", "blue")
     after = trainer.model.presence.state_dict()

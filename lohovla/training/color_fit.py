@@ -4,15 +4,15 @@ The detector reads raw pixels, not the model's features, so it is fitted on its 
 with the rest of the checkpoint's weights left bit-for-bit as they are. Labels come from the simulator's object
 list (as for captions): each object's footprint (pose, size, yaw) is painted into a per-pixel label map, on
 train-split scenes of the training tasks: the primitives show all 11 colours, the long-horizon tasks only the
-train colours. The val split (eval colours in
-long-horizon scenes) measures how well it carries over; nothing is tuned on the test split.
+train colours. The val split (eval colours in long-horizon scenes) measures how well it carries over; nothing is
+tuned on the test split.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,11 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from lohovla.envs.spec import BOUNDS, PIXEL_SIZE
 from lohovla.policies.lohovla.color_presence import IGNORE, ColorPresence, pixel_loss
 
-HALF_PIXEL = 0.00625  # metres per pixel of the half-resolution heightmap (the model's input)
-X0, Y0 = 0.25, -0.5  # workspace corner: pixel (row u, col v) centre -> x = X0 + (v + .5) px, y = Y0 + (u + .5) px
+HALF_PIXEL = 2 * PIXEL_SIZE  # metres per pixel of the half-resolution heightmap (the model's input)
+X0, Y0 = BOUNDS[0, 0], BOUNDS[1, 0]  # pixel (row u, col v) centre: x = X0 + (v + .5) px, y = Y0 + (u + .5) px
 MARGIN = 0.008  # pixels this close to an outline are not labelled (blended, or the shape is approximate)
 
 
@@ -44,7 +45,6 @@ class ColorFitSettings:
     seed: int = 0
     threads: int = 1
     progress: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -165,17 +165,16 @@ def fit_colors(s: ColorFitSettings) -> dict[str, Any]:
     """Load the checkpoint, fit its detector, save it (config grounding section + weights) and a report."""
     from lohovla.policies.lohovla.config import GroundingConfig
     from lohovla.policies.lohovla.loading import load_model, save_checkpoint
+    from lohovla.policy_loading import SHIPPED_DIR, shipped_checkpoint
 
     if not s.colors or not s.tasks:
         raise ValueError("set `colors` (the colour words) and `tasks` (training tasks to simulate scenes of)")
-    from lohovla.policy_loading import shipped_checkpoint
-
     src = Path(s.checkpoint)
     if not (src / "config.json").exists():
         src = shipped_checkpoint(s.checkpoint) or src  # a shipped name (lohovla-tiny) works too
     if not (src / "config.json").exists():
         raise FileNotFoundError(f"{s.checkpoint} is not a checkpoint directory (no config.json) nor a shipped name")
-    if s.out is None and src.resolve().is_relative_to(Path(__file__).resolve().parents[1] / "checkpoints"):
+    if s.out is None and src.resolve().is_relative_to(SHIPPED_DIR):
         raise ValueError(f"{src} is a shipped checkpoint: give out=<dir> rather than overwriting it in place")
     torch.set_num_threads(max(1, s.threads))
     torch.manual_seed(s.seed)
@@ -203,7 +202,7 @@ def fit_colors(s: ColorFitSettings) -> dict[str, Any]:
 
 
 def _public(s: ColorFitSettings) -> dict[str, Any]:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(s).items() if k not in ("progress", "extra")}
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(s).items() if k != "progress"}
 
 
 def _summary(metrics: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from lohovla.kernels import block_ids_for_decoding
-from lohovla.policies.lohovla.backbone import Backbone
+from lohovla.policies.lohovla.backbone import Backbone, head_logits
 
 
 class BlockCache:
@@ -71,8 +71,7 @@ def greedy_decode(
     out: list[int] = []
     hidden = last_hidden
     for k in range(1, max_tokens + 1):
-        logits = backbone.logits(hidden)
-        token = int((logits if bias is None else logits + bias.to(logits.dtype)).argmax(-1)[0])
+        token = int(head_logits(backbone, hidden, bias).argmax(-1)[0])
         if token == eos_id:
             break
         out.append(token)

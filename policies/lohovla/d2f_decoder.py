@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from lohovla.policies.lohovla.ar_decoder import BlockCache
-from lohovla.policies.lohovla.backbone import Backbone
+from lohovla.policies.lohovla.backbone import Backbone, head_logits
 from lohovla.policies.lohovla.cache_rows import Compactor
 from lohovla.policies.lohovla.decode_config import DecodeConfig
 from lohovla.policies.lohovla.decode_state import D2FRow, Thresholds
@@ -165,14 +165,6 @@ def pack(
         tok[k, cols], bid[k, cols] = torch.tensor(t), torch.tensor(b)
         pos[k, cols] = torch.tensor(p) + prompt_lens[i]
     return tok, bid, pos, n_commit
-
-
-def head_logits(backbone: Backbone, hidden: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
-    """LM-head logits of `hidden` (B, H) or (B, L, H), plus a per-row vocabulary bias (B or 1, vocab) if given."""
-    logits = backbone.logits(hidden)
-    if bias is None:
-        return logits
-    return logits + (bias if hidden.dim() == 2 else bias[:, None]).to(logits.dtype)
 
 
 def greedy(backbone: Backbone, hidden: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:

@@ -16,13 +16,12 @@ import time
 import torch
 
 from lohovla.policies.lohovla.ar_decoder import BlockCache
-from lohovla.policies.lohovla.backbone import Backbone
+from lohovla.policies.lohovla.backbone import Backbone, head_logits
 from lohovla.policies.lohovla.cache_rows import take_rows
 from lohovla.policies.lohovla.d2f_decoder import (
     DecodeResult,
     TokenIds,
     greedy,
-    head_logits,
     pack,
     predict,
     row_inputs,
