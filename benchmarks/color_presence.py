@@ -51,22 +51,22 @@ def main() -> None:
 
 
 def _plan_cost_ms(model, scenes, repeats: int = 5) -> dict:
-    """What the planner's prefill pays for grounding: `planner.color_bias` on one scene at a time."""
+    """What a decision pays for grounding: the detector's pixel map and the planner's bias, one scene at a time."""
     import time
 
     import torch
 
-    from lohovla.policies.lohovla.planner import color_bias
+    from lohovla.policies.lohovla.planner import color_bias, pixel_colors
 
     goal = [model.codec.encode("put the blocks in the bowls with matching colors.")]
     ms = []
     with torch.inference_mode():
         for i in range(len(scenes.task)):
             c, h = torch.from_numpy(scenes.color[i : i + 1]), torch.from_numpy(scenes.height[i : i + 1])
-            color_bias(model, c, h, goal)  # warm
+            color_bias(model, pixel_colors(model, c, h), goal)  # warm
             for _ in range(repeats):
                 t0 = time.perf_counter()
-                color_bias(model, c, h, goal)
+                color_bias(model, pixel_colors(model, c, h), goal)
                 ms.append((time.perf_counter() - t0) * 1000)
     return stats_ms(ms)
 

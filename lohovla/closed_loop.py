@@ -7,12 +7,15 @@ sub-task and predict only a new action, unless the strategy says to re-plan:
     always     re-plan at every step (after every failure)
     threshold  re-plan after more than K failed tries of the same sub-task (K = 2 by default)
 
+`FailedSubtasks` remembers what just failed, so a re-plan can write something else (policies/lohovla/novel_plan.py).
+
 Plain Python (no torch), so policies, the robot bridge and tests share one rule.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 
 STRATEGIES = ("never", "always", "threshold")
 
@@ -46,3 +49,31 @@ class ReplanRule:
         if plan:
             self.failures, self.planned = 0, True
         return plan
+
+
+@dataclass
+class FailedSubtasks:
+    """The last `keep` sub-tasks that failed since the last rewarded step: what a re-plan should not write again.
+
+    A greedy planner shown the same scene writes the same sub-task, so re-planning after K failures alone can stall
+    on a wrong one; `keep=0` is Algorithm 1 as published.
+    """
+
+    keep: int = 1
+    recent: list = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.keep < 0:
+            raise ValueError("keep must be >= 0")
+
+    def reset(self) -> None:
+        self.recent.clear()
+
+    def update(self, subtask: Hashable, step: int, reward: float) -> None:
+        """Feedback of the step that tried `subtask` (None or empty: nothing planned yet)."""
+        if step == 0 or reward > 0:
+            self.recent.clear()
+        elif subtask and self.keep:
+            if subtask in self.recent:
+                self.recent.remove(subtask)
+            self.recent = [*self.recent, subtask][-self.keep :]

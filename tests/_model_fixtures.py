@@ -69,3 +69,13 @@ def synthetic_store(n: int = 24, seed: int = 0) -> SampleStore:
         task=task,
         episode=np.where(has_action, np.arange(n), -1).astype(np.int64),
     )
+
+
+def random_obs(seed: int = 0, goal: str = "put the blocks in the bowls with matching colors.") -> dict:
+    """A full-resolution observation of random pixels and heights (0-4 cm): what the policy reads, nothing more."""
+    rng = np.random.default_rng(seed)
+    return {
+        "color": rng.integers(0, 256, (320, 160, 3), dtype=np.uint8),
+        "height": (rng.random((320, 160)) * 0.04).astype(np.float32),
+        "goal": goal,
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from _model_fixtures import micro_config
+from _model_fixtures import micro_config, random_obs
 
 from lohovla.closed_loop import ReplanRule
 from lohovla.policies.base import Feedback, Policy
@@ -42,22 +42,13 @@ def micro_model():
     return build_model(micro_config())
 
 
-def _obs(seed: int = 0) -> dict:
-    rng = np.random.default_rng(seed)
-    return {
-        "color": rng.integers(0, 256, (320, 160, 3), dtype=np.uint8),
-        "height": (rng.random((320, 160)) * 0.04).astype(np.float32),
-        "goal": "stack blocks of the same size.",
-    }
-
-
 def test_policy_marks_replanned_only_on_planning_steps(micro_model) -> None:
     policy = LoHoVLAPolicy(micro_model, replan="threshold", k=1)
     assert isinstance(policy, Policy)
     policy.reset("stack blocks of the same size.")
     flags, subtasks = [], []
     for step, reward in enumerate([0.0, 0.0, 0.0, 0.0, 1.0]):
-        s = policy.act(_obs(step), Feedback(step=step, reward=reward))
+        s = policy.act(random_obs(step, "stack blocks of the same size."), Feedback(step=step, reward=reward))
         flags.append(s.replanned)
         subtasks.append(s.subtask)
         assert (s.timings["plan_ms"] > 0) == s.replanned
@@ -74,7 +65,7 @@ def test_vanilla_policy_never_plans() -> None:
     torch.manual_seed(0)
     policy = LoHoVLAPolicy(build_model(micro_config(use_subtask=False)))
     policy.reset("put the blocks in the bowls with matching colors.")
-    s = policy.act(_obs(), Feedback())
+    s = policy.act(random_obs(0, "stack blocks of the same size."), Feedback())
     assert not s.replanned and s.subtask == "" and s.timings["plan_ms"] == 0.0
 
 

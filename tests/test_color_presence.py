@@ -74,7 +74,7 @@ def test_absent_colours_are_ruled_out_unless_the_goal_names_them() -> None:
     net = _fixed(("red", "blue", "green"), present={"red"})
     color, height = torch.zeros(2, 16, 8, 3, dtype=torch.uint8), torch.zeros(2, 16, 8)
     ids = [10, 11, 12]
-    bias = absent_color_bias(net, ids, color, height, [[1, 2], [3, 12]], vocab_size=20, min_prob=0.1)
+    bias = absent_color_bias(net(color, height), ids, [[1, 2], [3, 12]], vocab_size=20, min_prob=0.1)
     assert bias.shape == (2, 20)
     assert torch.isinf(bias[0, [11, 12]]).all() and bias[0, 10] == 0  # blue and green ruled out, red kept
     assert torch.isinf(bias[1, 11]) and bias[1, 12] == 0  # green is in row 1's goal: kept

@@ -61,21 +61,23 @@ def greedy_decode(
     eos_id: int,
     max_tokens: int,
     bias: torch.Tensor | None = None,
+    start: int = 0,
 ) -> list[int]:
     """Greedy AR decoding after a prefilled prompt (batch 1): token k (1-based) is committed as block k.
 
     `last_hidden` (1, H) is the prompt's last hidden state (it predicts the first sub-task token). Returns the
     tokens without EOS; the cache then holds the prompt and those tokens (EOS not yet fed). `bias` (1, vocab) is
-    added to every step's logits (colour words ruled out: color_presence.py).
+    added to every step's logits (colour words ruled out: color_presence.py). `start` sub-task tokens are already
+    in the cache (decoding resumes after them; `last_hidden` is then the state after them).
     """
     out: list[int] = []
     hidden = last_hidden
-    for k in range(1, max_tokens + 1):
+    for k in range(start + 1, start + max_tokens + 1):
         token = int(head_logits(backbone, hidden, bias).argmax(-1)[0])
         if token == eos_id:
             break
         out.append(token)
-        if k == max_tokens:
+        if k == start + max_tokens:
             break
         emb = backbone.embed(torch.tensor([[token]], device=hidden.device))
         hidden = cache.run(emb, torch.tensor([k]))[:, -1]

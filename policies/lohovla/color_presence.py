@@ -47,10 +47,18 @@ class ColorPresence(nn.Module):
         img = image_tensor(color, height)[:, :4]  # RGB and height; no coordinates: a colour is one anywhere
         return self.net(img)
 
+    def pixel_probs(self, color: torch.Tensor, height: torch.Tensor) -> torch.Tensor:
+        """(B, C, H, W) each colour's pixel probability after an `erode` x `erode` erosion (outlines gone)."""
+        return erode(self.pixel_logits(color, height).softmax(1)[:, :-1], self.erode)
+
     def forward(self, color: torch.Tensor, height: torch.Tensor) -> torch.Tensor:
-        """(B, C) presence in [0, 1]: each colour's highest pixel probability after an `erode` x `erode` erosion."""
-        probs = erode(self.pixel_logits(color, height).softmax(1)[:, :-1], self.erode)
-        return probs.flatten(2).max(-1).values
+        """(B, C) presence in [0, 1]: each colour's highest pixel probability after the erosion."""
+        return presence_of(self.pixel_probs(color, height))
+
+
+def presence_of(pixel_probs: torch.Tensor) -> torch.Tensor:
+    """(B, C) presence from `ColorPresence.pixel_probs`: the highest eroded probability anywhere in the scene."""
+    return pixel_probs.flatten(2).max(-1).values
 
 
 def erode(probs: torch.Tensor, size: int) -> torch.Tensor:
@@ -77,19 +85,17 @@ def pixel_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 
 
 def absent_color_bias(
-    presence: ColorPresence,
+    presence: torch.Tensor,
     color_token_ids: Sequence[int],
-    color: torch.Tensor,
-    height: torch.Tensor,
     goals: Sequence[Sequence[int]],
     vocab_size: int,
     min_prob: float,
 ) -> torch.Tensor:
-    """(B, vocab) logit bias: -inf on the colour words judged absent (presence < min_prob), 0 elsewhere.
+    """(B, vocab) logit bias: -inf on the colour words judged absent (presence (B, C) < min_prob), 0 elsewhere.
 
     A colour the goal names is never ruled out: the goal is the user's word, and the detector may miss an object.
     """
-    prob = presence(color, height).float()  # (B, C)
+    prob = presence.float()
     named = torch.tensor([[t in g for t in color_token_ids] for g in map(set, goals)], device=prob.device)
     absent = (prob < min_prob) & ~named
     bias = torch.zeros(prob.shape[0], vocab_size, device=prob.device)

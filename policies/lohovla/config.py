@@ -66,12 +66,17 @@ class TextConfig:
 
 @dataclass(slots=True)
 class GroundingConfig:
-    """Colour presence (color_presence.py): colour words the planner may only write when the scene shows them."""
+    """Colour detector (color_presence.py): colour words the planner may only write when the scene shows them, and
+    score maps that may only peak where the named colour is (action_grounding.py)."""
 
     colors: tuple[str, ...] = ()  # () : no detector (the planner may name any colour)
     channels: int = 32
     erode: int = 3  # min-pooling window (pixels) over a colour's probabilities: outlines vanish, objects do not
     min_prob: float = 0.1  # below this presence probability a colour word is ruled out at decoding
+    action_floor: float = 0.1  # grounded actions: a score-map cell adds log max(p(named colour), this); 1: off
+    action_dilate: int = 3  # grounded actions: a cell counts a colour seen within this many cells (odd)
+    pick_height: float = 0.02  # a sub-task's pick colour must be seen this high (m) above the table (pick_repair.py)
+    pick_prob: float = 0.5  # ... with at least this eroded probability (0: pick check off)
 
 
 @dataclass(slots=True)

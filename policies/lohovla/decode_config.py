@@ -1,4 +1,4 @@
-"""Sub-task decoding settings: which decoder, and the D2F block size and thresholds.
+"""Decoding settings: which sub-task decoder, the D2F block size and thresholds, and colour grounding.
 
 Part of the model config (`ModelConfig.decode`), so a checkpoint carries the thresholds it was tuned with; a policy
 can override any field (`load_policy(path, decoder="d2f", decode={"tau_conf": 0.8})`).
@@ -34,6 +34,8 @@ class DecodeConfig:
     branches: int = 1  # > 1: LoPA-style look-ahead branches per pass (verify, one scene at a time; lopa.py)
     max_tokens: int | None = None  # None: the model's text.max_subtask_tokens
     ground_colors: bool = True  # rule out colour words the model's colour detector does not see (if it has one)
+    ground_actions: bool = True  # pick/place score maps weighted by the detector's map of the colours the text names
+    ground_picks: bool = True  # a pick colour not seen standing above the table is replaced (pick_repair.py)
 
     def __post_init__(self) -> None:
         if self.decoder not in DECODERS:

@@ -95,6 +95,13 @@ class LoHoVLAModel(nn.Module):
             self._color_ids = [t[0] for t in ids]
         return self._color_ids
 
+    def place_token_id(self) -> int:
+        """The token of "place", where a sub-task turns from what to pick to where to put it (grounded actions)."""
+        ids = self.codec.encode("place")
+        if len(ids) != 1:
+            raise ValueError('"place" is not a single token of this model\'s vocabulary: ground_actions=false')
+        return ids[0]
+
     def text_embeds(self, ids: torch.Tensor, readout: torch.Tensor | None = None) -> torch.Tensor:
         """Token embeddings; position `readout` (B,) of the text (if given) gets the learned readout vector."""
         emb = self.backbone.embed(ids)

@@ -16,7 +16,7 @@ import torch
 from lohovla.policies.lohovla.ar_batch import greedy_decode_batch
 from lohovla.policies.lohovla.ar_decoder import BlockCache
 from lohovla.policies.lohovla.cache_rows import drop_holes
-from lohovla.policies.lohovla.color_presence import absent_color_bias
+from lohovla.policies.lohovla.color_presence import absent_color_bias, presence_of
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult, TokenIds, d2f_decode, predict
 from lohovla.policies.lohovla.decode_config import DecodeConfig
 from lohovla.policies.lohovla.lopa import lopa_decode
@@ -34,6 +34,7 @@ class Prompt:
     lens: list[int]
     drafts: tuple[torch.Tensor, torch.Tensor] | None = None  # (B, W) top prob and token of the first W positions
     bias: torch.Tensor | None = None  # (B, vocab) added to every sub-task logit: colour words the scene lacks
+    pixels: torch.Tensor | None = None  # (B, C, H, W) the detector's eroded colour probabilities (grounded actions)
 
 
 def draft_width(cfg: DecodeConfig) -> int:
@@ -48,6 +49,7 @@ def prefill(
     height: torch.Tensor,
     goals: list[list[int]],
     cfg: DecodeConfig | None = None,
+    pixels: bool = False,
 ) -> Prompt:
     """color (B, 160, 80, 3) uint8 and height (B, 160, 80) at half resolution; goals without BOS.
 
@@ -55,7 +57,8 @@ def prefill(
     `cfg.block_size` with D2F's ids: a block starting at sub-task position s has id s + 1; positions right after the
     row's prompt; KV not kept) and their predictions come back as `Prompt.drafts`; the cache is the same.
     With any `cfg` (a planning step) and a model with a colour detector, `Prompt.bias` rules out the colour words
-    the scene lacks (`cfg.ground_colors`); the drafts are made under it too.
+    the scene lacks (`cfg.ground_colors`); the drafts are made under it too. With `pixels` (and a detector),
+    `Prompt.pixels` carries the detector's per-pixel colour map for grounding the action (action_grounding.py).
     """
     draft = draft_width(cfg) if cfg is not None else 0
     img, dense, img_emb = model.encode_image(color, height)
@@ -77,19 +80,27 @@ def prefill(
     cache = BlockCache(model.backbone, batch=b, device=dev)
     hidden = cache.run(emb, bids.to(dev), positions=pos.to(dev), keep=n_img + width)
     last = hidden[torch.arange(b, device=dev), torch.tensor(lens, device=dev) - 1]
-    bias = color_bias(model, color, height, goals) if cfg is not None and cfg.ground_colors else None
+    want_bias = cfg is not None and cfg.ground_colors
+    probs = pixel_colors(model, color, height) if want_bias or pixels else None
+    bias = color_bias(model, probs, goals) if want_bias else None
     drafts = predict(model.backbone, hidden[:, n_img + width :], token_ids(model), bias) if draft else None
-    return Prompt(img, dense, cache, last, lens, drafts, bias)
+    return Prompt(img, dense, cache, last, lens, drafts, bias, probs if pixels else None)
 
 
-def color_bias(model: LoHoVLAModel, color: torch.Tensor, height: torch.Tensor, goals: list[list[int]]):
-    """(B, vocab) -inf on the colour words the model's detector does not see in each scene; None without one."""
+def pixel_colors(model: LoHoVLAModel, color: torch.Tensor, height: torch.Tensor) -> torch.Tensor | None:
+    """(B, C, H, W) the model's detector's eroded per-pixel colour probabilities; None without a detector."""
     if model.presence is None:
         return None
-    ids = model.color_token_ids()
-    dev, vocab = model.readout.device, model.codec.vocab_size
-    min_prob = model.cfg.grounding.min_prob
-    return absent_color_bias(model.presence, ids, color.to(dev), height.to(dev), goals, vocab, min_prob)
+    dev = model.readout.device
+    return model.presence.pixel_probs(color.to(dev), height.to(dev))
+
+
+def color_bias(model: LoHoVLAModel, pixel_probs: torch.Tensor | None, goals: list[list[int]]):
+    """(B, vocab) -inf on the colour words the model's detector does not see in each scene; None without one."""
+    if pixel_probs is None:
+        return None
+    ids, vocab, min_prob = model.color_token_ids(), model.codec.vocab_size, model.cfg.grounding.min_prob
+    return absent_color_bias(presence_of(pixel_probs), ids, goals, vocab, min_prob)
 
 
 def token_ids(model: LoHoVLAModel) -> TokenIds:

@@ -2,8 +2,9 @@
 
 Per decision: encode the image, prefill [image][goal][BOS] into a KV cache, decode a sub-task (only when the
 re-planning rule says so; otherwise reuse the cached one), read the readout state after the sub-task, take the
-score maps' modes and refine them with the flow head. Step.replanned is True exactly on planning steps, so the
-evaluation's planning accuracy counts only those.
+score maps' modes (weighted by the colour detector's map of the colours the text names: action_grounding.py)
+and refine them with the flow head. Step.replanned is True exactly on planning steps, so the evaluation's
+planning accuracy counts only those.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from typing import Any
 import numpy as np
 import torch
 
-from lohovla.closed_loop import ReplanRule
+from lohovla.closed_loop import FailedSubtasks, ReplanRule
 from lohovla.policies.base import Action, Feedback, Step
 from lohovla.policies.lohovla.action_codec import decode_action
+from lohovla.policies.lohovla.action_grounding import cell_probs, ground_map, named_colors
 from lohovla.policies.lohovla.action_head import flow_sample, map_mode
 from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult
 from lohovla.policies.lohovla.model import LoHoVLAModel
+from lohovla.policies.lohovla.novel_plan import novel_decode
+from lohovla.policies.lohovla.pick_repair import repair_pick, standing_colors
 from lohovla.policies.lohovla.planner import Prompt, d2f_plan, prefill
 from lohovla.policies.lohovla.vision import downsample
 
@@ -41,6 +45,7 @@ class LoHoVLAPolicy:
         device: str = "cpu",
         name: str | None = None,
         decode: dict[str, Any] | None = None,
+        avoid_failed: int = 1,
     ) -> None:
         # decoder None: the checkpoint's choice (model.cfg.decode); `decode` overrides its D2F settings
         self.decode_cfg = model.cfg.decode.with_overrides(decode, decoder=decoder)
@@ -52,6 +57,7 @@ class LoHoVLAPolicy:
         self.device, self.decoder, self.seed = torch.device(device), decoder, seed
         self.flow_steps = flow_steps or model.cfg.action.flow_steps
         self.rule = ReplanRule(replan, k)
+        self.failed = FailedSubtasks(avoid_failed)  # a re-plan after failure avoids these (novel_plan.py)
         self.name = name or model.cfg.name
         self.goal, self.goal_ids, self.subtask, self.subtask_ids = "", [], "", []
         self.gen = torch.Generator().manual_seed(seed)
@@ -64,6 +70,7 @@ class LoHoVLAPolicy:
         self.goal, self.goal_ids = goal, self.model.codec.encode(goal)[: self.model.cfg.text.max_goal_tokens]
         self.subtask, self.subtask_ids = "", []
         self.rule.reset()
+        self.failed.reset()
         self.gen.manual_seed(self.seed)
 
     def fork(self) -> LoHoVLAPolicy:
@@ -78,22 +85,38 @@ class LoHoVLAPolicy:
             str(self.device),
             self.name,
             asdict(self.decode_cfg),
+            self.failed.keep,
         )
 
     # --- the two halves of a decision ------------------------------------------------------------
     def _prefill(self, obs: dict[str, Any], plan: bool = False) -> Prompt:
-        """[image][goal][BOS] into a fresh cache; on a planning step the colour bias (and D2F's drafts) come along."""
+        """[image][goal][BOS] into a fresh cache; on a planning step the colour bias (and D2F's drafts) come along,
+        and on every step the detector's colour map when actions are grounded."""
         color, height = downsample(np.asarray(obs["color"]), np.asarray(obs["height"]))
         batch = (torch.from_numpy(x)[None].to(self.device) for x in (color, height))
-        return prefill(self.model, *batch, [self.goal_ids], self.decode_cfg if plan else None)
+        cfg = self.decode_cfg if plan else None
+        self._height = torch.from_numpy(height)[None]  # the pick check reads the half-res height (pick_repair.py)
+        pixels = self.decode_cfg.ground_actions or (plan and self.decode_cfg.ground_picks)
+        return prefill(self.model, *batch, [self.goal_ids], cfg, pixels=pixels)
 
     def _plan(self, prompt: Prompt) -> list[int]:
-        m = self.model
+        m, n = self.model, self.model.cfg.text.max_subtask_tokens
+        start = prompt.cache.length
         if self.decoder == "d2f":
             self.last_decode = d2f_plan(m, prompt.cache, prompt.last, self.decode_cfg, prompt.drafts, prompt.bias)
-            return self.last_decode.tokens
-        n = m.cfg.text.max_subtask_tokens
-        return greedy_decode(m.backbone, prompt.cache, prompt.last, m.codec.eos_id, n, prompt.bias)
+            tokens = self.last_decode.tokens
+        else:
+            tokens = greedy_decode(m.backbone, prompt.cache, prompt.last, m.codec.eos_id, n, prompt.bias)
+        if self.failed.recent:  # a re-plan after failure: not the sub-task that just failed
+            avoid = set(self.failed.recent)
+            tokens = novel_decode(prompt.cache, start, prompt.last, tokens, avoid, m.codec.eos_id, n, prompt.bias)
+        if self.decode_cfg.ground_picks and prompt.pixels is not None and m.cfg.grounding.pick_prob > 0:
+            g, ids = m.cfg.grounding, m.color_token_ids()
+            seen = standing_colors(prompt.pixels, self._height, g.pick_height, g.pick_prob, g.erode)[0].tolist()
+            standing = [t for t, ok in zip(ids, seen) if ok]
+            place, eos = m.place_token_id(), m.codec.eos_id
+            tokens = repair_pick(prompt.cache, start, prompt.last, tokens, standing, ids, place, eos, n, prompt.bias)
+        return tokens
 
     def _readout(self, cache: BlockCache, tokens: list[int], fed: int) -> torch.Tensor:
         """Readout state after the sub-task; the first `fed` tokens are already in the cache."""
@@ -109,15 +132,23 @@ class LoHoVLAPolicy:
         emb = m.text_embeds(ids.to(self.device), torch.tensor([readout], device=self.device))
         return cache.run(emb, torch.tensor(blocks))[:, -1]
 
-    def _action(self, img: torch.Tensor, dense: torch.Tensor, h: torch.Tensor, height: np.ndarray) -> Action:
-        m = self.model
+    def _action(self, prompt: Prompt, h: torch.Tensor, height: np.ndarray) -> Action:
+        m, img, dense = self.model, prompt.img, prompt.dense
         pick_logits, place_logits = m.action_maps(dense, h)
+        if prompt.pixels is not None:  # grounded actions: the maps peak only where the named colours are
+            g = m.cfg.grounding
+            text = self.subtask_ids if self.hierarchical else self.goal_ids  # what the readout state read
+            pick_c, place_c = named_colors(text, m.color_token_ids(), m.place_token_id())
+            cells = cell_probs(prompt.pixels, pick_logits.shape[-2:], g.action_dilate)
+            pick_logits = ground_map(pick_logits, cells, pick_c, g.action_floor)
+            place_logits = ground_map(place_logits, cells, place_c, g.action_floor)
         start = torch.stack([map_mode(pick_logits), map_mode(place_logits)], 1)
         v = flow_sample(m.flow, start, img, dense, h, self.flow_steps, m.cfg.action.start_sigma, self.gen)
         return decode_action(v[0].cpu().numpy(), np.asarray(height))
 
     # --- Policy protocol ---------------------------------------------------------------------------
     def act(self, obs: dict[str, Any], feedback: Feedback) -> Step:
+        self.failed.update(tuple(self.subtask_ids), feedback.step, feedback.reward)
         plan = self.hierarchical and self.rule.should_plan(feedback.step, feedback.reward)
         with torch.inference_mode():
             t0 = time.perf_counter()
@@ -130,7 +161,7 @@ class LoHoVLAPolicy:
             fed = prompt.cache.length - prompt_len  # decoded tokens already in the cache
             t2 = time.perf_counter()
             h = self._readout(prompt.cache, self.subtask_ids, fed)
-            action = self._action(prompt.img, prompt.dense, h, obs["height"])
+            action = self._action(prompt, h, obs["height"])
             t3 = time.perf_counter()
         prefill = (t1 - t0) * 1000
         timings = {

@@ -1,0 +1,41 @@
+"""Grounded actions: the pick (place) score map may only peak where the colour its text names is seen.
+
+The score maps learned "red" from long-horizon scenes where red is the only reddish colour, so in a test scene with
+an orange bowl beside the red one the place map often peaks on the orange bowl, although the sub-task says red
+(on put-block-into-matching-bowl, most steps with a valid sub-task that earned nothing did this). The colour
+detector (color_presence.py) tells red from orange anywhere: it was fitted on the primitives, which show all 11
+colours. So the score map's logits get log p(named colour) of each cell added, floored at `floor` (a cell the
+detector misses is penalised, not forbidden). The pick colour is the last colour word before "place", the place
+colour the first after it ("pick up the small red block and place it in the orange bowl"); a text without one
+(a place "in the top left area") leaves that map alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+
+
+def named_colors(tokens: Sequence[int], color_ids: Sequence[int], place_id: int) -> tuple[int | None, int | None]:
+    """(pick, place) colour indices into `color_ids` named by a sub-task's tokens; None where it names none."""
+    tokens = list(tokens)
+    cut = tokens.index(place_id) if place_id in tokens else len(tokens)
+    pick = [color_ids.index(t) for t in tokens[:cut] if t in color_ids]
+    place = [color_ids.index(t) for t in tokens[cut:] if t in color_ids]
+    return (pick[-1] if pick else None), (place[0] if place else None)
+
+
+def cell_probs(pixel_probs: torch.Tensor, hw: tuple[int, int], dilate: int) -> torch.Tensor:
+    """(B, C, h, w) colour probabilities per score-map cell: max over its pixels, then over `dilate` x `dilate` cells
+    (a target seen a cell away, e.g. a bowl's rim around a block already in it, still counts)."""
+    cells = F.adaptive_max_pool2d(pixel_probs, hw)
+    return F.max_pool2d(cells, dilate, 1, dilate // 2) if dilate > 1 else cells
+
+
+def ground_map(logits: torch.Tensor, cells: torch.Tensor, color: int | None, floor: float) -> torch.Tensor:
+    """logits (B, h, w) + log max(p(color), floor) per cell; unchanged when the text names no colour."""
+    if color is None or floor >= 1.0:
+        return logits
+    return logits + torch.log(cells[:, color].clamp_min(floor)).to(logits.dtype)

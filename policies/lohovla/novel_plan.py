@@ -1,0 +1,74 @@
+"""A re-plan after failure that writes a sub-task the policy has not just failed at.
+
+Algorithm 1 re-plans after more than K failed tries so that a wrong sub-task is replaced. A greedy planner
+given the same scene writes the same sub-task again (a block already in its bowl, a colour the planner confuses),
+and the episode stalls on it. So when the greedy sub-task is one of the recently failed ones, we take the
+decoding's least certain choice along it (the smallest top-1 minus top-2 logit margin, typically the colour word),
+write the runner-up there instead and continue greedily; then the next least certain position, up to `tries`
+times. None of them new: the greedy sub-task stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import torch
+
+from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
+from lohovla.policies.lohovla.backbone import head_logits
+
+
+def crop(cache: BlockCache, length: int) -> None:
+    """Drop every cached position from `length` on (the KV and the block ids)."""
+    if cache.length > length:
+        cache.cache.crop(length - cache.length)
+        cache.block_ids, cache.length = cache.block_ids[:, :length], length
+
+
+@torch.no_grad()
+def novel_decode(
+    cache: BlockCache,
+    prompt_len: int,
+    last: torch.Tensor,
+    greedy: Sequence[int],
+    avoid: Collection[tuple[int, ...]],
+    eos_id: int,
+    max_tokens: int,
+    bias: torch.Tensor | None = None,
+    tries: int = 4,
+) -> list[int]:
+    """The first sub-task not in `avoid` found by swapping in runner-ups along `greedy` (batch 1, AR).
+
+    The cache holds [prompt | some of `greedy`'s tokens] on entry and [prompt | the returned tokens, as AR feeds
+    them] on exit; `last` (1, H) is the prompt's last hidden state.
+    """
+    if tuple(greedy) not in avoid:
+        return list(greedy)
+    backbone = cache.backbone
+    crop(cache, prompt_len)
+    seq = [*greedy, eos_id][:max_tokens]  # every decision greedy made, its EOS included
+    ids = torch.tensor([seq[:-1]], device=last.device)
+    hidden = cache.run(backbone.embed(ids), torch.arange(1, len(seq))) if len(seq) > 1 else last[:, None][:, :0]
+    states = torch.cat([last[:, None], hidden], 1)[0]  # states[j] predicts seq[j]
+    logits = head_logits(backbone, states, bias)
+    top2 = logits.topk(2, -1)
+    margins = (top2.values[:, 0] - top2.values[:, 1]).tolist()
+    for j in sorted(range(len(seq)), key=margins.__getitem__)[:tries]:
+        alt = int(top2.indices[j, 1])
+        if top2.values[j, 1] == float("-inf"):
+            continue  # only ruled-out words left at this position
+        crop(cache, prompt_len + j)
+        if alt == eos_id:
+            out = list(seq[:j])
+        else:
+            tail = torch.tensor([[alt]], device=last.device)
+            h = cache.run(backbone.embed(tail), torch.tensor([j + 1]))[:, -1]
+            rest = greedy_decode(backbone, cache, h, eos_id, max_tokens - j - 1, bias, start=j + 1)
+            out = [*seq[:j], alt, *rest]
+        if tuple(out) not in avoid:
+            return out
+    crop(cache, prompt_len)
+    feed = list(greedy)[: max_tokens - 1]
+    if feed:
+        cache.run(backbone.embed(torch.tensor([feed], device=last.device)), torch.arange(1, len(feed) + 1))
+    return list(greedy)

@@ -1,0 +1,97 @@
+"""Grounded actions: the score maps peak where the colours the text names are; off, the action is the old one."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from _d2f_fixtures import sharp_model
+from _model_fixtures import random_obs
+
+from lohovla.policies.lohovla.action_grounding import cell_probs, ground_map, named_colors
+from lohovla.policies.lohovla.action_head import map_mode
+from lohovla.policies.lohovla.color_presence import ColorPresence
+from lohovla.policies.lohovla.config import GroundingConfig
+from lohovla.policies.lohovla.policy import LoHoVLAPolicy
+
+COLORS = ("red", "blue", "green")
+PICK, PLACE = 20, 30  # half-res rows where the red and the blue thing are (of 160)
+
+
+def test_named_colours_split_at_place() -> None:
+    ids, place = [10, 11, 12], 5
+    assert named_colors([1, 2, 10, 3, 5, 4, 11, 6], ids, place) == (0, 1)
+    assert named_colors([1, 12, 10, 3, 5, 4, 11, 10], ids, place) == (0, 1)  # the last before, the first after
+    assert named_colors([1, 2, 12, 3, 5, 4, 6], ids, place) == (2, None)  # "... in the top left area"
+    assert named_colors([1, 2, 3], ids, place) == (None, None)
+
+
+def test_cells_take_the_max_and_dilate() -> None:
+    probs = torch.zeros(1, 1, 8, 8)
+    probs[0, 0, 1, 1] = 0.9
+    assert cell_probs(probs, (4, 4), 1)[0, 0].nonzero().tolist() == [[0, 0]]
+    spread = cell_probs(probs, (4, 4), 3)[0, 0]
+    assert spread[1, 1] == pytest.approx(0.9) and spread[2, 2] == 0
+
+
+def test_ground_map_moves_the_mode_to_the_named_colour() -> None:
+    logits = torch.zeros(1, 4, 4)
+    logits[0, 0, 0] = 3.0  # the map prefers cell (0, 0)
+    cells = torch.full((1, 2, 4, 4), 1e-4)
+    cells[0, 1, 3, 3] = 0.9  # colour 1 is only seen at (3, 3)
+    grounded = ground_map(logits, cells, 1, floor=1e-3)
+    assert grounded[0].flatten().argmax() == 15
+    assert ground_map(logits, cells, 0, floor=1e-3)[0].flatten().argmax() == 0  # colour 0 nowhere: no preference
+    assert torch.equal(ground_map(logits, cells, None, 1e-3), logits)
+    assert torch.equal(ground_map(logits, cells, 1, floor=1.0), logits)  # floor 1: off
+
+
+class _Map(ColorPresence):
+    """A detector that sees red only around row PICK and blue only around row PLACE, whatever the image."""
+
+    def pixel_probs(self, color: torch.Tensor, height: torch.Tensor) -> torch.Tensor:
+        probs = torch.zeros(color.shape[0], len(self.colors), *color.shape[1:3])
+        probs[:, 0, PICK - 2 : PICK + 2, 38:42] = 0.95
+        probs[:, 1, PLACE - 2 : PLACE + 2, 38:42] = 0.95
+        return probs
+
+
+@pytest.fixture(scope="module")
+def grounded_model():
+    model = sharp_model()
+    model.cfg.grounding = GroundingConfig(colors=COLORS, channels=4, action_floor=1e-6, action_dilate=1)
+    model.presence = _Map(COLORS, channels=4)
+    model.cfg.action.start_sigma = 0.0
+    with torch.no_grad():
+        model.flow.out[-1].weight.zero_(), model.flow.out[-1].bias.zero_()  # the flow keeps the maps' modes
+    return model
+
+
+@torch.no_grad()
+def _action_rows(model, ground: bool) -> tuple[float, float]:
+    """Heightmap rows (of 320) of the pick and place of one decision, for a sub-task naming red then blue."""
+    policy = LoHoVLAPolicy(model, decode={"ground_actions": ground})
+    obs = random_obs(0)
+    policy.reset(obs["goal"])
+    policy.subtask_ids = model.codec.encode("pick up the red block and place it in the blue bowl.")
+    prompt = policy._prefill(obs)
+    assert (prompt.pixels is not None) == ground
+    h = policy._readout(prompt.cache, policy.subtask_ids, 0)
+    pick_logits, place_logits = model.action_maps(prompt.dense, h)
+    if ground:
+        g = model.cfg.grounding
+        pick_c, place_c = named_colors(policy.subtask_ids, model.color_token_ids(), model.place_token_id())
+        cells = cell_probs(prompt.pixels, pick_logits.shape[-2:], g.action_dilate)
+        pick_logits = ground_map(pick_logits, cells, pick_c, g.action_floor)
+        place_logits = ground_map(place_logits, cells, place_c, g.action_floor)
+    rows = [(float(map_mode(m)[0, 1]) + 1) / 2 * 320 for m in (pick_logits, place_logits)]
+    action = policy._action(prompt, h, obs["height"])  # what the policy itself does must agree
+    env_rows = [(p[0][1] + 0.5) / 0.003125 for p in (action.pick, action.place)]
+    assert env_rows == pytest.approx(rows, abs=1.0)
+    return rows[0], rows[1]
+
+
+def test_policy_picks_and_places_where_the_named_colours_are(grounded_model) -> None:
+    pick, place = _action_rows(grounded_model, ground=True)
+    assert abs(pick - 2 * PICK) <= 4 and abs(place - 2 * PLACE) <= 4
+    free_pick, free_place = _action_rows(grounded_model, ground=False)
+    assert abs(free_pick - 2 * PICK) > 4 or abs(free_place - 2 * PLACE) > 4  # the random maps peak elsewhere

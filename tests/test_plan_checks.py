@@ -1,0 +1,134 @@
+"""Plan checks after decoding: a re-plan after failure writes something new, a pick colour must stand; the cache
+stays what AR would have fed."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from _d2f_fixtures import scenes, sharp_model
+from _model_fixtures import random_obs
+
+from lohovla.closed_loop import FailedSubtasks
+from lohovla.policies.base import Feedback
+from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
+from lohovla.policies.lohovla.backbone import head_logits
+from lohovla.policies.lohovla.novel_plan import novel_decode
+from lohovla.policies.lohovla.pick_repair import pick_position, repair_pick, standing_colors
+from lohovla.policies.lohovla.planner import prefill
+from lohovla.policies.lohovla.policy import LoHoVLAPolicy
+
+MAX = 12
+
+
+def test_failed_subtasks_remember_the_last_failures_until_a_reward() -> None:
+    f = FailedSubtasks(keep=2)
+    f.update(("a",), 0, 0.0)
+    assert f.recent == []  # step 0: the episode start
+    for s in ("a", "b", "a", "c"):
+        f.update((s,), 1, 0.0)
+    assert f.recent == [("a",), ("c",)]
+    f.update(("c",), 2, 0.5)
+    assert f.recent == []
+    off = FailedSubtasks(keep=0)
+    off.update(("a",), 1, 0.0)
+    assert off.recent == []
+    with pytest.raises(ValueError):
+        FailedSubtasks(keep=-1)
+
+
+def _prompt(model, i: int):
+    color, height, goals = scenes(model, 4, seed=5)
+    return prefill(model, color[i : i + 1], height[i : i + 1], [goals[i]])
+
+
+@torch.no_grad()
+def test_novel_decode_swaps_the_least_certain_choice_and_keeps_an_ar_cache() -> None:
+    model = sharp_model()
+    eos, bb = model.codec.eos_id, model.backbone
+    checked = 0
+    for i in range(4):
+        p = _prompt(model, i)
+        start = p.cache.length
+        greedy = greedy_decode(bb, p.cache, p.last, eos, MAX)
+        assert novel_decode(p.cache, start, p.last, greedy, set(), eos, MAX) == greedy  # nothing to avoid
+        out = novel_decode(p.cache, start, p.last, greedy, {tuple(greedy)}, eos, MAX)
+        if out == greedy:
+            continue  # no runner-up found in `tries`: allowed, but not for every scene
+        checked += 1
+        j = next(k for k in range(len(out)) if k >= len(greedy) or out[k] != greedy[k])
+        assert out[:j] == greedy[:j]
+        # after the swapped token, decoding is greedy again: a fresh AR pass over the same prefix agrees
+        q = _prompt(model, i)
+        fed = BlockCache.run(q.cache, bb.embed(torch.tensor([out[: j + 1]])), torch.arange(1, j + 2))[:, -1]
+        assert greedy_decode(bb, q.cache, fed, eos, MAX - j - 1, start=j + 1) == out[j + 1 :]
+        # and the cache holds exactly what AR would have fed (so the readout reads the same states)
+        assert p.cache.length == q.cache.length
+        for a, b in zip(p.cache.cache.layers, q.cache.cache.layers):
+            torch.testing.assert_close(a.keys, b.keys, atol=1e-5, rtol=1e-4)
+        assert torch.equal(p.cache.block_ids, q.cache.block_ids)
+        # the swap was at the least certain position of the greedy decision
+        states = torch.cat([p.last[:, None], _states(model, i, greedy)], 1)[0]
+        top2 = head_logits(bb, states).topk(2, -1).values
+        margins = (top2[:, 0] - top2[:, 1])[: len(greedy) + 1]
+        assert int(margins.argmin()) == j
+    assert checked >= 2
+
+
+def _states(model, i: int, tokens: list[int]) -> torch.Tensor:
+    p = _prompt(model, i)
+    return p.cache.run(model.backbone.embed(torch.tensor([tokens])), torch.arange(1, len(tokens) + 1))
+
+
+@torch.no_grad()
+def test_policy_replans_something_new_after_a_failure() -> None:
+    model, obs = sharp_model(), random_obs(1)
+
+    def plans(avoid: int) -> list[str]:
+        policy = LoHoVLAPolicy(model, replan="always", avoid_failed=avoid)
+        policy.reset(obs["goal"])
+        return [policy.act(obs, Feedback(step=t, reward=0.0)).subtask for t in range(3)]
+
+    same = plans(0)
+    assert same[0] == same[1] == same[2]  # Algorithm 1 alone: the same scene, the same sub-task
+    new = plans(1)
+    assert new[0] == same[0] and new[1] != new[0] and new[2] != new[1]
+
+
+def test_standing_colours_need_a_raised_patch() -> None:
+    probs = torch.zeros(1, 3, 8, 8)
+    probs[0, 0, :, :4] = 0.9  # colour 0: a bowl, floor and a one-pixel wall
+    probs[0, 1, 4:7, 4:7] = 0.9  # colour 1: a block top
+    probs[0, 2, 0:3, 5:8] = 0.3  # colour 2: a block top, but not its main colour
+    height = torch.zeros(1, 8, 8)
+    height[0, :, 3] = 0.04  # the wall
+    height[0, 4:7, 4:7] = height[0, 0:3, 5:8] = 0.04
+    assert standing_colors(probs, height, 0.02, 0.5).tolist() == [[False, True, False]]
+    assert standing_colors(probs, height, 0.02, 0.2).tolist() == [[False, True, True]]
+    assert standing_colors(probs, height, 0.05, 0.2).tolist() == [[False, False, False]]
+
+
+def test_pick_position_is_the_last_colour_before_place() -> None:
+    assert pick_position([1, 10, 2, 11, 5, 12], [10, 11, 12], 5) == 3
+    assert pick_position([1, 2, 5, 12], [10, 11, 12], 5) is None
+
+
+@torch.no_grad()
+def test_repair_replaces_a_pick_colour_that_does_not_stand() -> None:
+    model = sharp_model()
+    c, eos, bb = model.codec, model.codec.eos_id, model.backbone
+    colors = [c.encode(w)[0] for w in ("red", "blue", "green")]
+    place = c.encode("place")[0]
+    p = _prompt(model, 0)
+    start = p.cache.length
+    planned = c.encode("pick up the red block and place it in the blue bowl.")
+    assert repair_pick(p.cache, start, p.last, planned, colors, colors, place, eos, MAX) == planned  # red stands
+    out = repair_pick(p.cache, start, p.last, planned, colors[1:], colors, place, eos, 30)
+    j = planned.index(colors[0])
+    assert out[:j] == planned[:j] and out[j] in colors[1:]  # red does not stand: blue or green, the likelier
+    q = _prompt(model, 0)
+    state = q.cache.run(bb.embed(torch.tensor([planned[:j]])), torch.arange(1, j + 1))[:, -1]
+    logits = head_logits(bb, state)[0]
+    assert out[j] == max(colors[1:], key=lambda t: float(logits[t]))
+    fed = q.cache.run(bb.embed(torch.tensor([[out[j]]])), torch.tensor([j + 1]))[:, -1]
+    assert greedy_decode(bb, q.cache, fed, eos, 30 - j - 1, start=j + 1) == out[j + 1 :]  # then greedy
+    assert p.cache.length == q.cache.length and torch.equal(p.cache.block_ids, q.cache.block_ids)
