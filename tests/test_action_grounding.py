@@ -79,7 +79,7 @@ def _action_rows(model, ground: bool) -> tuple[float, float]:
     pick_logits, place_logits = model.action_maps(prompt.dense, h)
     if ground:
         g = model.cfg.grounding
-        pick_c, place_c = named_colors(policy.subtask_ids, model.color_token_ids(), model.place_token_id())
+        pick_c, place_c = named_colors(policy.subtask_ids, model.color_token_ids(), model.word_id("place"))
         cells = cell_probs(prompt.pixels, pick_logits.shape[-2:], g.action_dilate)
         pick_logits = ground_map(pick_logits, cells, pick_c, g.action_floor)
         place_logits = ground_map(place_logits, cells, place_c, g.action_floor)

@@ -13,7 +13,7 @@ from lohovla.policies.base import Feedback
 from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
 from lohovla.policies.lohovla.backbone import head_logits
 from lohovla.policies.lohovla.novel_plan import novel_decode
-from lohovla.policies.lohovla.pick_repair import pick_position, repair_pick, standing_colors
+from lohovla.policies.lohovla.object_check import SceneObjects, check_objects, colour_positions, seen_colors
 from lohovla.policies.lohovla.planner import prefill
 from lohovla.policies.lohovla.policy import LoHoVLAPolicy
 
@@ -94,7 +94,7 @@ def test_policy_replans_something_new_after_a_failure() -> None:
     assert new[0] == same[0] and new[1] != new[0] and new[2] != new[1]
 
 
-def test_standing_colours_need_a_raised_patch() -> None:
+def test_seen_colours_stand_on_a_raised_patch_or_lie_flat() -> None:
     probs = torch.zeros(1, 3, 8, 8)
     probs[0, 0, :, :4] = 0.9  # colour 0: a bowl, floor and a one-pixel wall
     probs[0, 1, 4:7, 4:7] = 0.9  # colour 1: a block top
@@ -102,33 +102,69 @@ def test_standing_colours_need_a_raised_patch() -> None:
     height = torch.zeros(1, 8, 8)
     height[0, :, 3] = 0.04  # the wall
     height[0, 4:7, 4:7] = height[0, 0:3, 5:8] = 0.04
-    assert standing_colors(probs, height, 0.02, 0.5).tolist() == [[False, True, False]]
-    assert standing_colors(probs, height, 0.02, 0.2).tolist() == [[False, True, True]]
-    assert standing_colors(probs, height, 0.05, 0.2).tolist() == [[False, False, False]]
+    standing, flat = seen_colors(probs, height, 0.02, 0.5)
+    assert standing.tolist() == [[False, True, False]] and flat.tolist() == [[True, False, False]]
+    assert seen_colors(probs, height, 0.02, 0.2)[0].tolist() == [[False, True, True]]
+    assert seen_colors(probs, height, 0.05, 0.2)[0].tolist() == [[False, False, False]]
 
 
-def test_pick_position_is_the_last_colour_before_place() -> None:
-    assert pick_position([1, 10, 2, 11, 5, 12], [10, 11, 12], 5) == 3
-    assert pick_position([1, 2, 5, 12], [10, 11, 12], 5) is None
+def test_colour_positions_split_at_place() -> None:
+    assert colour_positions([1, 10, 2, 11, 5, 12, 13], [10, 11, 12], 5) == (3, 5)
+    assert colour_positions([1, 2, 5, 12], [10, 11, 12], 5) == (None, 3)
+    assert colour_positions([1, 10, 5, 2], [10, 11, 12], 5) == (1, None)
+
+
+def _scene(model, standing: tuple[str, ...], flat: tuple[str, ...]) -> SceneObjects:
+    c = model.codec
+    ids = tuple(c.encode(w)[0] for w in ("red", "blue", "green"))
+    word = {w: c.encode(w)[0] for w in ("red", "blue", "green", "place", "block", "bowl", "zone")}
+    return SceneObjects(
+        frozenset(word[w] for w in standing),
+        frozenset(word[w] for w in flat),
+        ids,
+        word["place"],
+        word["block"],
+        frozenset((word["bowl"], word["zone"])),
+    )
+
+
+def test_scene_objects_judge_pick_and_place_by_kind() -> None:
+    model = sharp_model()
+    scene = _scene(model, standing=("red",), flat=("blue",))
+    enc = model.codec.encode
+    assert scene.passes(enc("pick up the red block and place it in the blue bowl."))
+    assert not scene.passes(enc("pick up the blue block and place it in the blue bowl."))  # blue only lies flat
+    assert not scene.passes(enc("pick up the red block and place it in the green bowl."))  # no green anywhere
+    assert not scene.passes(enc("pick up the red block and place it on the blue block."))  # blue is no block
+    assert scene.passes(enc("pick up the red block and place it on the table."))
 
 
 @torch.no_grad()
-def test_repair_replaces_a_pick_colour_that_does_not_stand() -> None:
+def test_object_check_decodes_again_from_the_pick_colour() -> None:
     model = sharp_model()
-    c, eos, bb = model.codec, model.codec.eos_id, model.backbone
-    colors = [c.encode(w)[0] for w in ("red", "blue", "green")]
-    place = c.encode("place")[0]
+    eos, bb = model.codec.eos_id, model.backbone
+    planned = model.codec.encode("pick up the red block and place it in the blue bowl.")
     p = _prompt(model, 0)
     start = p.cache.length
-    planned = c.encode("pick up the red block and place it in the blue bowl.")
-    assert repair_pick(p.cache, start, p.last, planned, colors, colors, place, eos, MAX) == planned  # red stands
-    out = repair_pick(p.cache, start, p.last, planned, colors[1:], colors, place, eos, 30)
-    j = planned.index(colors[0])
-    assert out[:j] == planned[:j] and out[j] in colors[1:]  # red does not stand: blue or green, the likelier
+    fine = _scene(model, standing=("red", "green"), flat=("blue",))
+    assert check_objects(p.cache, start, p.last, planned, fine, eos, 30) == planned
+    scene = _scene(model, standing=("blue", "green"), flat=("red", "blue", "green"))  # red is only a bowl
+    out = check_objects(p.cache, start, p.last, planned, scene, eos, 30)
+    j = planned.index(model.codec.encode("red")[0])
+    assert out[:j] == planned[:j] and out[j] in scene.standing
     q = _prompt(model, 0)
     state = q.cache.run(bb.embed(torch.tensor([planned[:j]])), torch.arange(1, j + 1))[:, -1]
     logits = head_logits(bb, state)[0]
-    assert out[j] == max(colors[1:], key=lambda t: float(logits[t]))
-    fed = q.cache.run(bb.embed(torch.tensor([[out[j]]])), torch.tensor([j + 1]))[:, -1]
-    assert greedy_decode(bb, q.cache, fed, eos, 30 - j - 1, start=j + 1) == out[j + 1 :]  # then greedy
-    assert p.cache.length == q.cache.length and torch.equal(p.cache.block_ids, q.cache.block_ids)
+    ranked = sorted(scene.standing, key=lambda t: -float(logits[t]))
+
+    def continued(colour: int) -> tuple[list[int], BlockCache]:
+        r = _prompt(model, 0)
+        r.cache.run(bb.embed(torch.tensor([planned[:j]])), torch.arange(1, j + 1))
+        fed = r.cache.run(bb.embed(torch.tensor([[colour]])), torch.tensor([j + 1]))[:, -1]
+        return [*planned[:j], colour, *greedy_decode(bb, r.cache, fed, eos, 30 - j - 1, start=j + 1)], r.cache
+
+    tried = [continued(t) for t in ranked]
+    passing = [x for x in tried if scene.passes(x[0])]
+    want, cache = (passing or tried)[0]  # the likeliest standing colour whose sub-task passes, else the likeliest
+    assert out == want
+    assert p.cache.length == cache.length and torch.equal(p.cache.block_ids, cache.block_ids)

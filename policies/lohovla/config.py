@@ -75,8 +75,8 @@ class GroundingConfig:
     min_prob: float = 0.1  # below this presence probability a colour word is ruled out at decoding
     action_floor: float = 0.1  # grounded actions: a score-map cell adds log max(p(named colour), this); 1: off
     action_dilate: int = 3  # grounded actions: a cell counts a colour seen within this many cells (odd)
-    pick_height: float = 0.02  # a sub-task's pick colour must be seen this high (m) above the table (pick_repair.py)
-    pick_prob: float = 0.5  # ... with at least this eroded probability (0: pick check off)
+    stand_height: float = 0.02  # a patch this high (m) above the table stands (a block), lower lies flat (object_check)
+    object_prob: float = 0.5  # a named object's colour must be a patch's main colour at this probability (0: off)
 
 
 @dataclass(slots=True)

@@ -35,7 +35,7 @@ class DecodeConfig:
     max_tokens: int | None = None  # None: the model's text.max_subtask_tokens
     ground_colors: bool = True  # rule out colour words the model's colour detector does not see (if it has one)
     ground_actions: bool = True  # pick/place score maps weighted by the detector's map of the colours the text names
-    ground_picks: bool = True  # a pick colour not seen standing above the table is replaced (pick_repair.py)
+    check_objects: bool = True  # the pick (place) colour must be seen on a block (the named kind): object_check.py
 
     def __post_init__(self) -> None:
         if self.decoder not in DECODERS:

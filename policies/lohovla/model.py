@@ -95,11 +95,14 @@ class LoHoVLAModel(nn.Module):
             self._color_ids = [t[0] for t in ids]
         return self._color_ids
 
-    def place_token_id(self) -> int:
-        """The token of "place", where a sub-task turns from what to pick to where to put it (grounded actions)."""
-        ids = self.codec.encode("place")
+    def word_id(self, word: str) -> int:
+        """The token of a template word the grounding checks parse sub-tasks with ("place", "block", "bowl")."""
+        ids = self.codec.encode(word)
         if len(ids) != 1:
-            raise ValueError('"place" is not a single token of this model\'s vocabulary: ground_actions=false')
+            raise ValueError(
+                f"{word!r} is not a single token of this model's vocabulary: "
+                "decode ground_actions=false and check_objects=false"
+            )
         return ids[0]
 
     def text_embeds(self, ids: torch.Tensor, readout: torch.Tensor | None = None) -> torch.Tensor:

@@ -25,7 +25,7 @@ from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult
 from lohovla.policies.lohovla.model import LoHoVLAModel
 from lohovla.policies.lohovla.novel_plan import novel_decode
-from lohovla.policies.lohovla.pick_repair import repair_pick, standing_colors
+from lohovla.policies.lohovla.object_check import FLAT_KINDS, SceneObjects, check_objects, seen_colors
 from lohovla.policies.lohovla.planner import Prompt, d2f_plan, prefill
 from lohovla.policies.lohovla.vision import downsample
 
@@ -95,8 +95,8 @@ class LoHoVLAPolicy:
         color, height = downsample(np.asarray(obs["color"]), np.asarray(obs["height"]))
         batch = (torch.from_numpy(x)[None].to(self.device) for x in (color, height))
         cfg = self.decode_cfg if plan else None
-        self._height = torch.from_numpy(height)[None]  # the pick check reads the half-res height (pick_repair.py)
-        pixels = self.decode_cfg.ground_actions or (plan and self.decode_cfg.ground_picks)
+        self._height = torch.from_numpy(height)[None]  # the object check reads the half-res height (object_check.py)
+        pixels = self.decode_cfg.ground_actions or (plan and self.decode_cfg.check_objects)
         return prefill(self.model, *batch, [self.goal_ids], cfg, pixels=pixels)
 
     def _plan(self, prompt: Prompt) -> list[int]:
@@ -110,13 +110,19 @@ class LoHoVLAPolicy:
         if self.failed.recent:  # a re-plan after failure: not the sub-task that just failed
             avoid = set(self.failed.recent)
             tokens = novel_decode(prompt.cache, start, prompt.last, tokens, avoid, m.codec.eos_id, n, prompt.bias)
-        if self.decode_cfg.ground_picks and prompt.pixels is not None and m.cfg.grounding.pick_prob > 0:
-            g, ids = m.cfg.grounding, m.color_token_ids()
-            seen = standing_colors(prompt.pixels, self._height, g.pick_height, g.pick_prob, g.erode)[0].tolist()
-            standing = [t for t, ok in zip(ids, seen) if ok]
-            place, eos = m.place_token_id(), m.codec.eos_id
-            tokens = repair_pick(prompt.cache, start, prompt.last, tokens, standing, ids, place, eos, n, prompt.bias)
+        if self.decode_cfg.check_objects and prompt.pixels is not None and m.cfg.grounding.object_prob > 0:
+            scene = self._scene_objects(prompt.pixels)
+            tokens = check_objects(prompt.cache, start, prompt.last, tokens, scene, m.codec.eos_id, n, prompt.bias)
         return tokens
+
+    def _scene_objects(self, pixels: torch.Tensor) -> SceneObjects:
+        """The colours the detector sees standing and lying flat in this scene (object_check.py)."""
+        m = self.model
+        g, ids = m.cfg.grounding, m.color_token_ids()
+        standing, flat = seen_colors(pixels, self._height, g.stand_height, g.object_prob, g.erode)
+        kinds = [frozenset(t for t, ok in zip(ids, row[0].tolist()) if ok) for row in (standing, flat)]
+        flat_ids = frozenset(m.word_id(w) for w in FLAT_KINDS)
+        return SceneObjects(kinds[0], kinds[1], tuple(ids), m.word_id("place"), m.word_id("block"), flat_ids)
 
     def _readout(self, cache: BlockCache, tokens: list[int], fed: int) -> torch.Tensor:
         """Readout state after the sub-task; the first `fed` tokens are already in the cache."""
@@ -138,7 +144,7 @@ class LoHoVLAPolicy:
         if prompt.pixels is not None:  # grounded actions: the maps peak only where the named colours are
             g = m.cfg.grounding
             text = self.subtask_ids if self.hierarchical else self.goal_ids  # what the readout state read
-            pick_c, place_c = named_colors(text, m.color_token_ids(), m.place_token_id())
+            pick_c, place_c = named_colors(text, m.color_token_ids(), m.word_id("place"))
             cells = cell_probs(prompt.pixels, pick_logits.shape[-2:], g.action_dilate)
             pick_logits = ground_map(pick_logits, cells, pick_c, g.action_floor)
             place_logits = ground_map(place_logits, cells, place_c, g.action_floor)

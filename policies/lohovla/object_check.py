@@ -1,0 +1,113 @@
+"""The objects a sub-task names must be in the scene: the pick colour on a standing block, the place colour on
+the kind of thing it names (a bowl or zone lies flat, a block stands).
+
+The colour bias (color_presence.py) lets a word through when the colour is anywhere, so "pick up the red block"
+passes in a scene whose only red thing is a bowl (the planner writes it for a pink or orange block it confuses with
+red), and "place it in the green bowl" where green is only a block. Every task picks up blocks; a block's top
+stands 4 cm or more above the table, where bowl floors and zones lie flat (a bowl's 6 mm wall vanishes when the
+height mask is eroded like the colours). A colour counts where it is the main colour (eroded probability
+`min_prob`, stricter than the planner's bias: a white block's shaded edge can look gray) of a patch of that kind.
+
+After decoding, a sub-task whose pick or place fails this is decoded again from its pick colour word (the last
+colour before "place"): the colours seen standing, likeliest first under the planner, each followed by AR's
+greedy rest, until one passes (at most `tries`). None does: the likeliest standing pick colour's sub-task stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
+from lohovla.policies.lohovla.backbone import head_logits
+from lohovla.policies.lohovla.color_presence import erode
+from lohovla.policies.lohovla.novel_plan import crop
+
+FLAT_KINDS = ("bowl", "zone")  # place nouns that lie flat on the table; "block" stands
+
+
+@dataclass(frozen=True)
+class SceneObjects:
+    """Token ids of the colours seen standing and lying flat, and the words that parse a sub-task."""
+
+    standing: frozenset[int]
+    flat: frozenset[int]
+    color_ids: tuple[int, ...]
+    place_id: int
+    block_id: int
+    flat_ids: frozenset[int]
+
+    def passes(self, tokens: Sequence[int]) -> bool:
+        pick, place = colour_positions(tokens, self.color_ids, self.place_id)
+        if pick is not None and tokens[pick] not in self.standing:
+            return False
+        if place is None or place + 1 >= len(tokens):
+            return True
+        noun = tokens[place + 1]
+        seen = self.standing if noun == self.block_id else self.flat if noun in self.flat_ids else None
+        return seen is None or tokens[place] in seen
+
+
+def seen_colors(
+    pixel_probs: torch.Tensor, height: torch.Tensor, min_height: float, min_prob: float, size: int = 3
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, C) bool twice: colour seen as the main colour of a `size` x `size` patch standing at least `min_height`
+    m high (a block's top; a bowl's wall, a pixel or two wide, is not a patch), and of one lying lower."""
+    high = (height.to(pixel_probs.device) >= min_height).to(pixel_probs.dtype)[:, None]
+
+    def seen(mask: torch.Tensor) -> torch.Tensor:
+        return (pixel_probs * erode(mask, size)).flatten(2).max(-1).values >= min_prob
+
+    return seen(high), seen(1 - high)
+
+
+def colour_positions(tokens: Sequence[int], color_ids: Sequence[int], place_id: int) -> tuple[int | None, int | None]:
+    """Indices of the pick colour (the last colour word before "place") and the place colour (the first after)."""
+    cut = list(tokens).index(place_id) if place_id in tokens else len(tokens)
+    before = [j for j in range(cut) if tokens[j] in color_ids]
+    after = [j for j in range(cut, len(tokens)) if tokens[j] in color_ids]
+    return (before[-1] if before else None), (after[0] if after else None)
+
+
+@torch.no_grad()
+def check_objects(
+    cache: BlockCache,
+    prompt_len: int,
+    last: torch.Tensor,
+    tokens: Sequence[int],
+    scene: SceneObjects,
+    eos_id: int,
+    max_tokens: int,
+    bias: torch.Tensor | None = None,
+    tries: int = 4,
+) -> list[int]:
+    """`tokens` if the objects they name are seen, else a re-decoding from the pick colour (batch 1, AR).
+
+    The cache holds [prompt | some of `tokens`] on entry and [prompt | the returned tokens, as AR feeds them] on
+    exit; `last` (1, H) is the prompt's last hidden state.
+    """
+    j, _ = colour_positions(tokens, scene.color_ids, scene.place_id)
+    if scene.passes(tokens) or j is None or not scene.standing:
+        return list(tokens)
+    backbone = cache.backbone
+    crop(cache, prompt_len)
+    state = last
+    if j:
+        prefix = torch.tensor([list(tokens[:j])], device=last.device)
+        state = cache.run(backbone.embed(prefix), torch.arange(1, j + 1))[:, -1]
+    logits = head_logits(backbone, state, bias)[0]
+    ranked = sorted(scene.standing, key=lambda t: -float(logits[t]))[:tries]
+    first = None
+    for colour in ranked:
+        crop(cache, prompt_len + j)
+        h = cache.run(backbone.embed(torch.tensor([[colour]], device=last.device)), torch.tensor([j + 1]))[:, -1]
+        rest = greedy_decode(backbone, cache, h, eos_id, max_tokens - j - 1, bias, start=j + 1)
+        out = [*tokens[:j], colour, *rest]
+        if scene.passes(out):
+            return out
+        first = first or out
+    crop(cache, prompt_len + j)  # none passes: the likeliest standing pick colour, decoded again
+    h = cache.run(backbone.embed(torch.tensor([[first[j]]], device=last.device)), torch.tensor([j + 1]))[:, -1]
+    return [*tokens[:j], first[j], *greedy_decode(backbone, cache, h, eos_id, max_tokens - j - 1, bias, start=j + 1)]
