@@ -6,9 +6,9 @@
 #
 # Every stage resumes: rerun the same command after a kill and it continues where it stopped (collection by
 # shard, training from runs/<name>/latest). The two trainings run side by side, one torch thread each (a 2-core
-# machine); THREADS=n gives each more. Measured on a free 2-core CPU: collection ~7 min, the data cache ~3 min,
-# training ~70 min (both runs at once, 1.2 steps/s each; vanilla's 5,000 steps are the longer), the colour detector
-# ~9 min, evaluation ~15 min.
+# machine); THREADS=n gives each more. Measured on a 2-core CPU: collection ~7 min, the data cache ~3 min,
+# training ~70 min (both runs at once, 1.2 steps/s each; vanilla's 5,000 steps are the longer), lohovla-tiny's
+# second stage ~60 min (0.75 steps/s beside other jobs), the colour detector ~18 min, evaluation ~15 min.
 set -euo pipefail
 THREADS=${THREADS:-1}
 WORKERS=${WORKERS:-2}
@@ -28,17 +28,21 @@ hierarchical=$!
 lohovla-train experiment=vanilla_tiny threads="$THREADS" progress=false > runs/vanilla-tiny.log 2>&1 &
 vanilla=$!
 wait "$hierarchical" || { echo "lohovla-tiny training failed: runs/lohovla-tiny.log" >&2; exit 1; }
+# 2b. lohovla-tiny's second stage: 3,000 more steps from those weights (configs/experiment/lohovla_tiny_ft.yaml),
+#     while vanilla-tiny finishes on the other core.
+lohovla-train experiment=lohovla_tiny_ft threads="$THREADS" progress=false > runs/lohovla-tiny-ft.log 2>&1 ||
+  { echo "lohovla-tiny second stage failed: runs/lohovla-tiny-ft.log" >&2; exit 1; }
 wait "$vanilla" || { echo "vanilla-tiny training failed: runs/vanilla-tiny.log" >&2; exit 1; }
 
-# 3. The planner's colour detector (~9 min on one core; the other weights stay as trained): the planner then never
-#    names a colour the scene does not show (policies/lohovla/color_presence.py).
-lohovla-fit-colors checkpoint=runs/lohovla-tiny/final threads="$THREADS" progress=false
+# 3. The colour detector (~18 min on one core; the other weights stay as trained): the planner never names a
+#    colour the scene does not show, named objects must be seen, and the score maps follow the named colours
+#    (policies/lohovla/color_presence.py, object_check.py, action_grounding.py).
+lohovla-fit-colors checkpoint=runs/lohovla-tiny-ft/final threads="$THREADS" progress=false
 
 # 4. Ship: weights + config + tokenizer only (no optimizer state).
-for name in lohovla-tiny vanilla-tiny; do
-  rm -rf "lohovla/checkpoints/$name" && mkdir -p lohovla/checkpoints
-  cp -r "runs/$name/final" "lohovla/checkpoints/$name"
-done
+rm -rf lohovla/checkpoints/lohovla-tiny lohovla/checkpoints/vanilla-tiny && mkdir -p lohovla/checkpoints
+cp -r runs/lohovla-tiny-ft/final lohovla/checkpoints/lohovla-tiny
+cp -r runs/vanilla-tiny/final lohovla/checkpoints/vanilla-tiny
 
 # 5. Evaluate on the test split (LoHoVLA Table 2 layout in outputs/eval-*/results.md).
 lohovla-eval policy=lohovla-tiny tasks=table episodes="$EPISODES" workers="$WORKERS" out=outputs/eval-lohovla-tiny

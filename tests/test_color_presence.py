@@ -160,3 +160,15 @@ def test_fit_colors_refuses_bad_checkpoints_before_any_work(tmp_path) -> None:
         fit_colors(ColorFitSettings(checkpoint="lohovla-tiny", **settings))  # in place: refused
     with pytest.raises(ValueError, match="colors"):
         fit_colors(ColorFitSettings(checkpoint="lohovla-tiny", out=str(tmp_path / "x")))
+
+
+def test_fit_scenes_can_show_mid_episode_states() -> None:
+    from lohovla.training.color_fit import simulate_scenes
+
+    colors = ["blue", "red", "green", "orange", "yellow", "purple", "pink", "cyan", "brown", "white", "gray"]
+    task = ["pick-and-place-primitive-with-size"]
+    reset = simulate_scenes(task, colors, "train", 4, progress=False)
+    later = simulate_scenes(task, colors, "train", 4, progress=False, oracle_steps=1, seed=0)
+    assert reset.height.max() < 0.07  # a reset scene: bigger blocks (6 cm) at most
+    assert later.height.max() > 0.08  # after the oracle's step: a small block on a bigger one
+    assert (reset.height == later.height).all(axis=(1, 2)).any()  # some scenes drew 0 steps
