@@ -10,10 +10,11 @@ from _model_fixtures import random_obs
 
 from lohovla.closed_loop import FailedSubtasks
 from lohovla.policies.base import Feedback
+from lohovla.policies.lohovla.action_grounding import colour_positions
 from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
 from lohovla.policies.lohovla.backbone import head_logits
 from lohovla.policies.lohovla.novel_plan import novel_decode
-from lohovla.policies.lohovla.object_check import SceneObjects, check_objects, colour_positions, seen_colors
+from lohovla.policies.lohovla.object_check import SceneObjects, check_objects, seen_colors
 from lohovla.policies.lohovla.planner import prefill
 from lohovla.policies.lohovla.policy import LoHoVLAPolicy
 

@@ -18,13 +18,20 @@ import torch
 import torch.nn.functional as F
 
 
+def colour_positions(tokens: Sequence[int], color_ids: Sequence[int], place_id: int) -> tuple[int | None, int | None]:
+    """Indices of the pick colour (the last colour word before "place") and the place colour (the first after)."""
+    cut = list(tokens).index(place_id) if place_id in tokens else len(tokens)
+    before = [j for j in range(cut) if tokens[j] in color_ids]
+    after = [j for j in range(cut, len(tokens)) if tokens[j] in color_ids]
+    return (before[-1] if before else None), (after[0] if after else None)
+
+
 def named_colors(tokens: Sequence[int], color_ids: Sequence[int], place_id: int) -> tuple[int | None, int | None]:
     """(pick, place) colour indices into `color_ids` named by a sub-task's tokens; None where it names none."""
-    tokens = list(tokens)
-    cut = tokens.index(place_id) if place_id in tokens else len(tokens)
-    pick = [color_ids.index(t) for t in tokens[:cut] if t in color_ids]
-    place = [color_ids.index(t) for t in tokens[cut:] if t in color_ids]
-    return (pick[-1] if pick else None), (place[0] if place else None)
+    color_ids = list(color_ids)
+    return tuple(
+        None if j is None else color_ids.index(tokens[j]) for j in colour_positions(tokens, color_ids, place_id)
+    )
 
 
 def cell_probs(pixel_probs: torch.Tensor, hw: tuple[int, int], dilate: int) -> torch.Tensor:

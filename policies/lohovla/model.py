@@ -97,12 +97,16 @@ class LoHoVLAModel(nn.Module):
 
     def word_id(self, word: str) -> int:
         """The token of a template word the grounding checks parse sub-tasks with ("place", "block", "bowl")."""
+        known = self.__dict__.setdefault("_word_ids", {})
+        if word in known:
+            return known[word]
         ids = self.codec.encode(word)
         if len(ids) != 1:
             raise ValueError(
                 f"{word!r} is not a single token of this model's vocabulary: "
                 "decode ground_actions=false and check_objects=false"
             )
+        known[word] = ids[0]
         return ids[0]
 
     def text_embeds(self, ids: torch.Tensor, readout: torch.Tensor | None = None) -> torch.Tensor:

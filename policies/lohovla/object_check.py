@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import torch
 
+from lohovla.policies.lohovla.action_grounding import colour_positions
 from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
 from lohovla.policies.lohovla.backbone import head_logits
 from lohovla.policies.lohovla.color_presence import erode
@@ -61,14 +62,6 @@ def seen_colors(
         return (pixel_probs * erode(mask, size)).flatten(2).max(-1).values >= min_prob
 
     return seen(high), seen(1 - high)
-
-
-def colour_positions(tokens: Sequence[int], color_ids: Sequence[int], place_id: int) -> tuple[int | None, int | None]:
-    """Indices of the pick colour (the last colour word before "place") and the place colour (the first after)."""
-    cut = list(tokens).index(place_id) if place_id in tokens else len(tokens)
-    before = [j for j in range(cut) if tokens[j] in color_ids]
-    after = [j for j in range(cut, len(tokens)) if tokens[j] in color_ids]
-    return (before[-1] if before else None), (after[0] if after else None)
 
 
 @torch.no_grad()

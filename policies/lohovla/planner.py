@@ -35,6 +35,7 @@ class Prompt:
     drafts: tuple[torch.Tensor, torch.Tensor] | None = None  # (B, W) top prob and token of the first W positions
     bias: torch.Tensor | None = None  # (B, vocab) added to every sub-task logit: colour words the scene lacks
     pixels: torch.Tensor | None = None  # (B, C, H, W) the detector's eroded colour probabilities (grounded actions)
+    height: torch.Tensor | None = None  # (B, H, W) half-res height in metres, with `pixels` (object_check.py)
 
 
 def draft_width(cfg: DecodeConfig) -> int:
@@ -84,7 +85,8 @@ def prefill(
     probs = pixel_colors(model, color, height) if want_bias or pixels else None
     bias = color_bias(model, probs, goals) if want_bias else None
     drafts = predict(model.backbone, hidden[:, n_img + width :], token_ids(model), bias) if draft else None
-    return Prompt(img, dense, cache, last, lens, drafts, bias, probs if pixels else None)
+    kept = probs if pixels else None
+    return Prompt(img, dense, cache, last, lens, drafts, bias, kept, height if kept is not None else None)
 
 
 def pixel_colors(model: LoHoVLAModel, color: torch.Tensor, height: torch.Tensor) -> torch.Tensor | None:

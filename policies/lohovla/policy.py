@@ -95,7 +95,6 @@ class LoHoVLAPolicy:
         color, height = downsample(np.asarray(obs["color"]), np.asarray(obs["height"]))
         batch = (torch.from_numpy(x)[None].to(self.device) for x in (color, height))
         cfg = self.decode_cfg if plan else None
-        self._height = torch.from_numpy(height)[None]  # the object check reads the half-res height (object_check.py)
         pixels = self.decode_cfg.ground_actions or (plan and self.decode_cfg.check_objects)
         return prefill(self.model, *batch, [self.goal_ids], cfg, pixels=pixels)
 
@@ -111,15 +110,15 @@ class LoHoVLAPolicy:
             avoid = set(self.failed.recent)
             tokens = novel_decode(prompt.cache, start, prompt.last, tokens, avoid, m.codec.eos_id, n, prompt.bias)
         if self.decode_cfg.check_objects and prompt.pixels is not None and m.cfg.grounding.object_prob > 0:
-            scene = self._scene_objects(prompt.pixels)
+            scene = self._scene_objects(prompt)
             tokens = check_objects(prompt.cache, start, prompt.last, tokens, scene, m.codec.eos_id, n, prompt.bias)
         return tokens
 
-    def _scene_objects(self, pixels: torch.Tensor) -> SceneObjects:
+    def _scene_objects(self, prompt: Prompt) -> SceneObjects:
         """The colours the detector sees standing and lying flat in this scene (object_check.py)."""
         m = self.model
         g, ids = m.cfg.grounding, m.color_token_ids()
-        standing, flat = seen_colors(pixels, self._height, g.stand_height, g.object_prob, g.erode)
+        standing, flat = seen_colors(prompt.pixels, prompt.height, g.stand_height, g.object_prob, g.erode)
         kinds = [frozenset(t for t, ok in zip(ids, row[0].tolist()) if ok) for row in (standing, flat)]
         flat_ids = frozenset(m.word_id(w) for w in FLAT_KINDS)
         return SceneObjects(kinds[0], kinds[1], tuple(ids), m.word_id("place"), m.word_id("block"), flat_ids)
