@@ -172,3 +172,5 @@ def test_fit_scenes_can_show_mid_episode_states() -> None:
     assert reset.height.max() < 0.07  # a reset scene: bigger blocks (6 cm) at most
     assert later.height.max() > 0.08  # after the oracle's step: a small block on a bigger one
     assert (reset.height == later.height).all(axis=(1, 2)).any()  # some scenes drew 0 steps
+    present = reset.labels > 0.5
+    assert reset.blocks.any(1).all() and (present == (reset.blocks | reset.flat)).all()  # kinds split the colours
