@@ -6,6 +6,9 @@ sub-task and predict only a new action, unless the strategy says to re-plan:
     never      re-plan only at t = 0 and after success (a failed sub-task is retried forever)
     always     re-plan at every step (after every failure)
     threshold  re-plan after more than K failed tries of the same sub-task (K = 2 by default)
+    evidence   threshold, and re-plan at once after a failed try that visibly carried the sub-task out (the
+               block left the pick point and something arrived at the place point: step_evidence.py), since
+               retrying a sub-task that was done and earned nothing cannot earn anything either
 
 `FailedSubtasks` remembers what just failed, so a re-plan can write something else (policies/lohovla/novel_plan.py).
 
@@ -17,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
-STRATEGIES = ("never", "always", "threshold")
+STRATEGIES = ("never", "always", "threshold", "evidence")
 
 
 @dataclass
@@ -36,8 +39,9 @@ class ReplanRule:
     def reset(self) -> None:
         self.failures, self.planned = 0, False
 
-    def should_plan(self, step: int, reward: float) -> bool:
-        """Call once per decision with the feedback of the previous step (step 0: the episode start).
+    def should_plan(self, step: int, reward: float, carried_out: bool = False) -> bool:
+        """Call once per decision with the feedback of the previous step (step 0: the episode start); `carried_out`:
+        that step's action visibly moved a block from its pick point to its place point (read only by `evidence`).
 
         Updates the failure count and returns whether to plan now; planning resets the count.
         """
@@ -45,7 +49,8 @@ class ReplanRule:
             plan = True
         else:
             self.failures += 1
-            plan = self.strategy == "always" or (self.strategy == "threshold" and self.failures > self.k)
+            counted = self.strategy in ("threshold", "evidence") and self.failures > self.k
+            plan = self.strategy == "always" or counted or (self.strategy == "evidence" and carried_out)
         if plan:
             self.failures, self.planned = 0, True
         return plan
@@ -53,14 +58,18 @@ class ReplanRule:
 
 @dataclass
 class FailedSubtasks:
-    """The last `keep` sub-tasks that failed since the last rewarded step: what a re-plan should not write again.
+    """What a re-plan should not write again: the last `keep` sub-tasks that failed since the last rewarded step,
+    and, for the whole episode, every sub-task that was carried out (step_evidence.py) and earned nothing.
 
     A greedy planner shown the same scene writes the same sub-task, so re-planning after K failures alone can stall
-    on a wrong one; `keep=0` is Algorithm 1 as published.
+    on a wrong one; `keep=0` is Algorithm 1 as published (nothing avoided). A sub-task done without reward stays
+    wrong after other sub-tasks earn theirs: the odd-numbered colour on put-even-blocks-in-same-color-zone, a pair
+    already stacked. `avoid` is what the planner reads.
     """
 
     keep: int = 1
     recent: list = field(default_factory=list)
+    spent: set = field(default_factory=set)  # carried out, unrewarded: avoided for the rest of the episode
 
     def __post_init__(self) -> None:
         if self.keep < 0:
@@ -68,12 +77,22 @@ class FailedSubtasks:
 
     def reset(self) -> None:
         self.recent.clear()
+        self.spent.clear()
 
-    def update(self, subtask: Hashable, step: int, reward: float) -> None:
-        """Feedback of the step that tried `subtask` (None or empty: nothing planned yet)."""
-        if step == 0 or reward > 0:
+    @property
+    def avoid(self) -> set:
+        return set(self.recent) | self.spent
+
+    def update(self, subtask: Hashable, step: int, reward: float, carried_out: bool = False) -> None:
+        """Feedback of the step that tried `subtask` (None or empty: nothing planned yet); `carried_out`: that step
+        visibly moved a block from its pick point to its place point."""
+        if step == 0:
+            self.reset()
+        elif reward > 0:
             self.recent.clear()
         elif subtask and self.keep:
             if subtask in self.recent:
                 self.recent.remove(subtask)
             self.recent = [*self.recent, subtask][-self.keep :]
+            if carried_out:
+                self.spent.add(subtask)

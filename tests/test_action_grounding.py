@@ -7,6 +7,7 @@ import torch
 from _d2f_fixtures import sharp_model
 from _model_fixtures import random_obs
 
+from lohovla.policies.lohovla import action_grounding as grounding
 from lohovla.policies.lohovla.action_grounding import cell_probs, ground_map, named_colors
 from lohovla.policies.lohovla.action_head import map_mode
 from lohovla.policies.lohovla.color_presence import ColorPresence
@@ -43,6 +44,23 @@ def test_ground_map_moves_the_mode_to_the_named_colour() -> None:
     assert ground_map(logits, cells, 0, floor=1e-3)[0].flatten().argmax() == 0  # colour 0 nowhere: no preference
     assert torch.equal(ground_map(logits, cells, None, 1e-3), logits)
     assert torch.equal(ground_map(logits, cells, 1, floor=1.0), logits)  # floor 1: off
+    sharp = logits * 30  # a confident map: a soft floor cannot move it, the hard mask (floor 0) does
+    assert ground_map(sharp, cells, 1, floor=1e-3)[0].flatten().argmax() == 0
+    hard = ground_map(sharp, cells, 1, floor=0.0)[0].flatten()
+    assert hard.argmax() == 15 and torch.isinf(hard).sum() == 15
+    assert torch.equal(ground_map(sharp, cells, 0, floor=0.0), sharp)  # colour 0 seen nowhere: unchanged
+
+
+def test_apart_from_masks_cells_near_a_point() -> None:
+    logits = torch.zeros(1, 10, 10)  # over 1 m x 1 m: 10 cm cells
+    centre = torch.tensor([[0.0, 0.0]])  # the map's centre, a corner shared by four cells
+    masked = grounding.apart_from(logits, centre, 0.08, (1.0, 1.0))
+    assert torch.isinf(masked[0]).sum() == 4 and torch.isinf(masked[0, 4:6, 4:6]).all()
+    assert grounding.metres_apart(centre, torch.tensor([[0.5, 0.0]]), (1.0, 1.0)) == pytest.approx(0.25)
+    cells = torch.zeros(1, 2, 10, 10)
+    cells[0, 1, 9, 0] = 0.7  # bottom-left cell
+    assert grounding.prob_at(cells, 1, torch.tensor([[-0.95, 0.95]])) == pytest.approx(0.7)
+    assert grounding.prob_at(cells, 1, torch.tensor([[2.0, 2.0]])) == 0.0  # outside: the nearest cell
 
 
 class _Map(ColorPresence):
@@ -84,7 +102,7 @@ def _action_rows(model, ground: bool) -> tuple[float, float]:
         pick_logits = ground_map(pick_logits, cells, pick_c, g.action_floor)
         place_logits = ground_map(place_logits, cells, place_c, g.action_floor)
     rows = [(float(map_mode(m)[0, 1]) + 1) / 2 * 320 for m in (pick_logits, place_logits)]
-    action = policy._action(prompt, h, obs["height"])  # what the policy itself does must agree
+    action, _ = policy._action(prompt, h, obs["height"])  # what the policy itself does must agree
     env_rows = [(p[0][1] + 0.5) / 0.003125 for p in (action.pick, action.place)]
     assert env_rows == pytest.approx(rows, abs=1.0)
     return rows[0], rows[1]
@@ -95,3 +113,38 @@ def test_policy_picks_and_places_where_the_named_colours_are(grounded_model) -> 
     assert abs(pick - 2 * PICK) <= 4 and abs(place - 2 * PLACE) <= 4
     free_pick, free_place = _action_rows(grounded_model, ground=False)
     assert abs(free_pick - 2 * PICK) > 4 or abs(free_place - 2 * PLACE) > 4  # the random maps peak elsewhere
+
+
+class _Reds(ColorPresence):
+    """Red around row PICK and, with `twice`, a second red thing around row 3 * PICK; nothing else."""
+
+    twice = False
+
+    def pixel_probs(self, color: torch.Tensor, height: torch.Tensor) -> torch.Tensor:
+        probs = torch.zeros(color.shape[0], len(self.colors), *color.shape[1:3])
+        probs[:, 0, PICK - 2 : PICK + 2, 38:42] = 0.95
+        if self.twice:
+            probs[:, 0, 3 * PICK - 2 : 3 * PICK + 2, 38:42] = 0.95
+        return probs
+
+
+@torch.no_grad()
+@pytest.mark.parametrize("twice", [False, True])
+def test_a_place_on_the_pick_point_goes_to_the_other_object_or_is_a_noop(grounded_model, twice: bool) -> None:
+    model = grounded_model
+    detector, model.presence = model.presence, _Reds(COLORS, channels=4)
+    model.presence.twice = twice
+    try:
+        policy = LoHoVLAPolicy(model)
+        obs = random_obs(0)
+        policy.reset(obs["goal"])
+        policy.subtask_ids = model.codec.encode("pick up the red block and place it on the red block.")
+        prompt = policy._prefill(obs)
+        action, noop = policy._action(prompt, policy._readout(prompt.cache, policy.subtask_ids, 0), obs["height"])
+    finally:
+        model.presence = detector
+    pick_row, place_row = ((p[0][1] + 0.5) / 0.003125 for p in (action.pick, action.place))
+    assert abs(pick_row - 2 * PICK) <= 4 or abs(pick_row - 6 * PICK) <= 4
+    assert noop == (not twice)  # one red thing: placing it on itself does nothing
+    if twice:  # two: the place is the red thing that is not picked
+        assert abs(abs(place_row - pick_row) - 4 * PICK) <= 6

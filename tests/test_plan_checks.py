@@ -37,6 +37,20 @@ def test_failed_subtasks_remember_the_last_failures_until_a_reward() -> None:
         FailedSubtasks(keep=-1)
 
 
+def test_a_subtask_done_without_reward_is_avoided_for_the_episode() -> None:
+    f = FailedSubtasks(keep=1)
+    f.update(("odd",), 1, 0.0, carried_out=True)  # moved, earned nothing
+    f.update(("miss",), 2, 0.0)  # a missed grasp: only remembered until the next reward
+    assert f.avoid == {("odd",), ("miss",)} and f.recent == [("miss",)]
+    f.update(("even",), 3, 0.5)
+    assert f.avoid == {("odd",)}  # still wrong after another sub-task earned its reward
+    f.update(("odd",), 0, 0.0)
+    assert f.avoid == set()  # a new episode
+    off = FailedSubtasks(keep=0)
+    off.update(("odd",), 1, 0.0, carried_out=True)
+    assert off.avoid == set()  # Algorithm 1 as published
+
+
 def _prompt(model, i: int):
     color, height, goals = scenes(model, 4, seed=5)
     return prefill(model, color[i : i + 1], height[i : i + 1], [goals[i]])
@@ -73,6 +87,25 @@ def test_novel_decode_swaps_the_least_certain_choice_and_keeps_an_ar_cache() -> 
         margins = (top2[:, 0] - top2[:, 1])[: len(greedy) + 1]
         assert int(margins.argmin()) == j
     assert checked >= 2
+
+
+@torch.no_grad()
+def test_novel_decode_can_swap_only_the_named_words() -> None:
+    model = sharp_model()
+    eos, bb = model.codec.eos_id, model.backbone
+    for i in range(4):
+        p = _prompt(model, i)
+        start = p.cache.length
+        greedy = greedy_decode(bb, p.cache, p.last, eos, MAX)
+        words = sorted(set(greedy))[:2]  # stand-ins for the colour words
+        pool = {*words, *range(5, 9)} - {eos}
+        out = novel_decode(p.cache, start, p.last, greedy, {tuple(greedy)}, eos, MAX, swappable=pool)
+        if out == greedy:
+            continue
+        j = next(k for k in range(len(out)) if k >= len(greedy) or out[k] != greedy[k])
+        assert greedy[j] in pool and out[j] in pool  # a word of the pool swapped for another
+        return
+    raise AssertionError("no scene found a swap within the pool")
 
 
 def _states(model, i: int, tokens: list[int]) -> torch.Tensor:

@@ -17,6 +17,10 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
+from lohovla.policies.lohovla.action_codec import X_RANGE, Y_RANGE
+
+WORKSPACE = (X_RANGE[1] - X_RANGE[0], Y_RANGE[1] - Y_RANGE[0])  # (x, y) metres the score maps span
+
 
 def colour_positions(tokens: Sequence[int], color_ids: Sequence[int], place_id: int) -> tuple[int | None, int | None]:
     """Indices of the pick colour (the last colour word before "place") and the place colour (the first after)."""
@@ -41,8 +45,44 @@ def cell_probs(pixel_probs: torch.Tensor, hw: tuple[int, int], dilate: int) -> t
     return F.max_pool2d(cells, dilate, 1, dilate // 2) if dilate > 1 else cells
 
 
-def ground_map(logits: torch.Tensor, cells: torch.Tensor, color: int | None, floor: float) -> torch.Tensor:
-    """logits (B, h, w) + log max(p(color), floor) per cell; unchanged when the text names no colour."""
+def ground_map(
+    logits: torch.Tensor, cells: torch.Tensor, color: int | None, floor: float, seen_prob: float = 0.5
+) -> torch.Tensor:
+    """logits (B, h, w) + log max(p(color), floor) per cell; unchanged when the text names no colour.
+
+    floor 0: a hard mask, only the cells where p(color) reaches `seen_prob` remain (a scene without such a cell
+    leaves the map unchanged). The score maps are sharp (logits span 60 or more), so a soft floor cannot move a
+    confident mode off a colour the map confuses with the named one (orange for red)."""
     if color is None or floor >= 1.0:
         return logits
-    return logits + torch.log(cells[:, color].clamp_min(floor)).to(logits.dtype)
+    p = cells[:, color]
+    if floor > 0:
+        return logits + torch.log(p.clamp_min(floor)).to(logits.dtype)
+    seen = p >= seen_prob
+    keep = seen | ~seen.flatten(1).any(-1)[:, None, None]  # nowhere seen: no preference
+    return logits.masked_fill(~keep, float("-inf"))
+
+
+def metres_apart(a: torch.Tensor, b: torch.Tensor, extent: tuple[float, float] = WORKSPACE) -> float:
+    """Distance in metres between two normalised points (1, 2) over a map of `extent` metres."""
+    d = (a - b)[0].float() * torch.tensor(extent) / 2
+    return float(d.norm())
+
+
+def apart_from(logits: torch.Tensor, xy: torch.Tensor, radius: float, extent: tuple[float, float]) -> torch.Tensor:
+    """logits (B, h, w) with every cell whose centre lies within `radius` metres of the normalised point xy (B, 2)
+    set to -inf; `extent` is the map's (x, y) size in metres."""
+    b, h, w = logits.shape
+    ys = (torch.arange(h, device=logits.device, dtype=torch.float32) + 0.5) / h * 2 - 1
+    xs = (torch.arange(w, device=logits.device, dtype=torch.float32) + 0.5) / w * 2 - 1
+    dx = (xs[None, None, :] - xy[:, 0, None, None].float()) * extent[0] / 2
+    dy = (ys[None, :, None] - xy[:, 1, None, None].float()) * extent[1] / 2
+    return logits.masked_fill(dx**2 + dy**2 < radius**2, float("-inf"))
+
+
+def prob_at(cells: torch.Tensor, color: int, xy: torch.Tensor) -> float:
+    """The colour's cell probability (cells: (1, C, h, w)) at the normalised point xy (1, 2)."""
+    _, _, h, w = cells.shape
+    c = int(((float(xy[0, 0]) + 1) / 2 * w).__floor__())
+    r = int(((float(xy[0, 1]) + 1) / 2 * h).__floor__())
+    return float(cells[0, color, min(max(r, 0), h - 1), min(max(c, 0), w - 1)])

@@ -77,6 +77,7 @@ class GroundingConfig:
     action_dilate: int = 3  # grounded actions: a cell counts a colour seen within this many cells (odd)
     stand_height: float = 0.02  # a patch this high (m) above the table stands (a block), lower lies flat (object_check)
     object_prob: float = 0.5  # a named object's colour must be a patch's main colour at this probability (0: off)
+    place_apart: float = 0.04  # a place point nearer the pick point than this (m) moves to the named colour apart
 
 
 @dataclass(slots=True)

@@ -6,6 +6,10 @@ and the episode stalls on it. So when the greedy sub-task is one of the recently
 decoding's least certain choice along it (the smallest top-1 minus top-2 logit margin, typically the colour word),
 write the runner-up there instead and continue greedily; then the next least certain position, up to `tries`
 times. None of them new: the greedy sub-task stands.
+
+With `swappable` (the colour words), only those positions change, and only to another of those words, in order
+of the logit given up: a sub-task that differs from a failed one in what it names, never a broken sentence
+("... place it in the.") found by swapping a template word when several sub-tasks are avoided at once.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ def novel_decode(
     max_tokens: int,
     bias: torch.Tensor | None = None,
     tries: int = 4,
+    swappable: Collection[int] | None = None,
 ) -> list[int]:
     """The first sub-task not in `avoid` found by swapping in runner-ups along `greedy` (batch 1, AR).
 
@@ -51,12 +56,7 @@ def novel_decode(
     hidden = cache.run(backbone.embed(ids), torch.arange(1, len(seq))) if len(seq) > 1 else last[:, None][:, :0]
     states = torch.cat([last[:, None], hidden], 1)[0]  # states[j] predicts seq[j]
     logits = head_logits(backbone, states, bias)
-    top2 = logits.topk(2, -1)
-    margins = (top2.values[:, 0] - top2.values[:, 1]).tolist()
-    for j in sorted(range(len(seq)), key=margins.__getitem__)[:tries]:
-        alt = int(top2.indices[j, 1])
-        if top2.values[j, 1] == float("-inf"):
-            continue  # only ruled-out words left at this position
+    for j, alt in _swaps(seq, logits, swappable)[:tries]:
         crop(cache, prompt_len + j)
         if alt == eos_id:
             out = list(seq[:j])
@@ -72,3 +72,22 @@ def novel_decode(
     if feed:
         cache.run(backbone.embed(torch.tensor([feed], device=last.device)), torch.arange(1, len(feed) + 1))
     return list(greedy)
+
+
+def _swaps(seq: Sequence[int], logits: torch.Tensor, swappable: Collection[int] | None) -> list[tuple[int, int]]:
+    """(position, token) swaps to try, the smallest logit given up first: each position's runner-up, or with
+    `swappable` every other swappable token at every swappable position; ruled-out tokens (-inf) never."""
+    if swappable is None:
+        top2 = logits.topk(2, -1)
+        margins = (top2.values[:, 0] - top2.values[:, 1]).tolist()
+        order = sorted(range(len(seq)), key=margins.__getitem__)
+        return [(j, int(top2.indices[j, 1])) for j in order if top2.values[j, 1] != float("-inf")]
+    ids = sorted(set(swappable))
+    out = []
+    for j, tok in enumerate(seq):
+        if tok not in swappable:
+            continue
+        for alt in ids:
+            if alt != tok and logits[j, alt] != float("-inf"):
+                out.append((float(logits[j, tok] - logits[j, alt]), j, alt))
+    return [(j, alt) for _, j, alt in sorted(out)]

@@ -5,6 +5,11 @@ re-planning rule says so; otherwise reuse the cached one), read the readout stat
 score maps' modes (weighted by the colour detector's map of the colours the text names: action_grounding.py)
 and refine them with the flow head. Step.replanned is True exactly on planning steps, so the evaluation's
 planning accuracy counts only those.
+
+On a planning step whose action is a no-op (the place map peaks on the pick point and nothing of the place colour
+lies apart from it: the pair is already stacked, the block already in its bowl) the sub-task is planned again
+without it before a step is spent. Re-planning follows Algorithm 1 with the `evidence` rule by default
+(closed_loop.py): a failed step whose heightmaps show the block moved from pick to place re-plans at once.
 """
 
 from __future__ import annotations
@@ -19,15 +24,24 @@ import torch
 from lohovla.closed_loop import FailedSubtasks, ReplanRule
 from lohovla.policies.base import Action, Feedback, Step
 from lohovla.policies.lohovla.action_codec import decode_action
-from lohovla.policies.lohovla.action_grounding import cell_probs, ground_map, named_colors
+from lohovla.policies.lohovla.action_grounding import (
+    WORKSPACE,
+    apart_from,
+    cell_probs,
+    ground_map,
+    metres_apart,
+    named_colors,
+    prob_at,
+)
 from lohovla.policies.lohovla.action_head import flow_sample, map_mode
 from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult
 from lohovla.policies.lohovla.model import LoHoVLAModel
-from lohovla.policies.lohovla.novel_plan import novel_decode
+from lohovla.policies.lohovla.novel_plan import crop, novel_decode
 from lohovla.policies.lohovla.object_check import FLAT_KINDS, SceneObjects, check_objects, seen_colors
 from lohovla.policies.lohovla.planner import Prompt, d2f_plan, prefill
 from lohovla.policies.lohovla.vision import downsample
+from lohovla.step_evidence import carried_out
 
 DECODERS = ("ar", "d2f")
 
@@ -37,7 +51,7 @@ class LoHoVLAPolicy:
         self,
         model: LoHoVLAModel,
         decoder: str | None = None,
-        replan: str = "threshold",
+        replan: str = "evidence",
         k: int = 2,
         flow_steps: int | None = None,
         seed: int = 0,
@@ -60,6 +74,7 @@ class LoHoVLAPolicy:
         self.failed = FailedSubtasks(avoid_failed)  # a re-plan after failure avoids these (novel_plan.py)
         self.name = name or model.cfg.name
         self.goal, self.goal_ids, self.subtask, self.subtask_ids = "", [], "", []
+        self.last_move: tuple[np.ndarray, Action] | None = None  # heightmap and action of the previous step
         self.gen = torch.Generator().manual_seed(seed)
 
     @property
@@ -69,6 +84,7 @@ class LoHoVLAPolicy:
     def reset(self, goal: str) -> None:
         self.goal, self.goal_ids = goal, self.model.codec.encode(goal)[: self.model.cfg.text.max_goal_tokens]
         self.subtask, self.subtask_ids = "", []
+        self.last_move = None
         self.rule.reset()
         self.failed.reset()
         self.gen.manual_seed(self.seed)
@@ -98,7 +114,9 @@ class LoHoVLAPolicy:
         pixels = self.decode_cfg.ground_actions or (plan and self.decode_cfg.check_objects)
         return prefill(self.model, *batch, [self.goal_ids], cfg, pixels=pixels)
 
-    def _plan(self, prompt: Prompt) -> list[int]:
+    def _plan(self, prompt: Prompt, avoid: set[tuple[int, ...]] | None = None) -> list[int]:
+        """Decode a sub-task (the cache holds the prompt alone), then make it pass the checks; `avoid`: sub-tasks
+        this decision already found to be no-ops, on top of the ones that just failed."""
         m, n = self.model, self.model.cfg.text.max_subtask_tokens
         start = prompt.cache.length
         if self.decoder == "d2f":
@@ -106,9 +124,18 @@ class LoHoVLAPolicy:
             tokens = self.last_decode.tokens
         else:
             tokens = greedy_decode(m.backbone, prompt.cache, prompt.last, m.codec.eos_id, n, prompt.bias)
-        if self.failed.recent:  # a re-plan after failure: not the sub-task that just failed
-            avoid = set(self.failed.recent)
-            tokens = novel_decode(prompt.cache, start, prompt.last, tokens, avoid, m.codec.eos_id, n, prompt.bias)
+        return self._checked(prompt, start, tokens, avoid or set())
+
+    def _checked(self, prompt: Prompt, start: int, tokens: list[int], avoid: set[tuple[int, ...]]) -> list[int]:
+        """`tokens`, or what replaces them: not a sub-task to avoid (novel_plan.py), naming objects the scene shows
+        (object_check.py). The cache holds [prompt | some of `tokens`] on entry, [prompt | the result] on exit."""
+        m, n = self.model, self.model.cfg.text.max_subtask_tokens
+        avoid = avoid | self.failed.avoid  # not what just failed, nor what was done and earned nothing
+        if avoid:  # swap colour words only when the model knows them: another object, not a broken sentence
+            colours = frozenset(m.color_token_ids()) if m.presence is not None else None
+            tokens = novel_decode(
+                prompt.cache, start, prompt.last, tokens, avoid, m.codec.eos_id, n, prompt.bias, swappable=colours
+            )
         if self.decode_cfg.check_objects and prompt.pixels is not None and m.cfg.grounding.object_prob > 0:
             scene = self._scene_objects(prompt)
             tokens = check_objects(prompt.cache, start, prompt.last, tokens, scene, m.codec.eos_id, n, prompt.bias)
@@ -137,24 +164,61 @@ class LoHoVLAPolicy:
         emb = m.text_embeds(ids.to(self.device), torch.tensor([readout], device=self.device))
         return cache.run(emb, torch.tensor(blocks))[:, -1]
 
-    def _action(self, prompt: Prompt, h: torch.Tensor, height: np.ndarray) -> Action:
+    def _action(self, prompt: Prompt, h: torch.Tensor, height: np.ndarray) -> tuple[Action, bool]:
+        """The action, and whether it is a no-op: the place map peaks on the pick point and nothing of the place
+        colour lies apart from it (the sub-task is already done, or names one object twice)."""
         m, img, dense = self.model, prompt.img, prompt.dense
         pick_logits, place_logits = m.action_maps(dense, h)
+        noop = False
         if prompt.pixels is not None:  # grounded actions: the maps peak only where the named colours are
             g = m.cfg.grounding
             text = self.subtask_ids if self.hierarchical else self.goal_ids  # what the readout state read
             pick_c, place_c = named_colors(text, m.color_token_ids(), m.word_id("place"))
             cells = cell_probs(prompt.pixels, pick_logits.shape[-2:], g.action_dilate)
-            pick_logits = ground_map(pick_logits, cells, pick_c, g.action_floor)
+            at = cell_probs(prompt.pixels, pick_logits.shape[-2:], 1) if g.action_floor == 0 else cells
+            pick_logits = ground_map(pick_logits, at, pick_c, g.action_floor)  # hard: the pick on the colour itself
             place_logits = ground_map(place_logits, cells, place_c, g.action_floor)
-        start = torch.stack([map_mode(pick_logits), map_mode(place_logits)], 1)
+            pick_xy, place_xy = map_mode(pick_logits), map_mode(place_logits)
+            if place_c is not None and g.place_apart > 0 and metres_apart(pick_xy, place_xy) < g.place_apart:
+                apart = apart_from(place_logits, pick_xy, g.place_apart, WORKSPACE)
+                other = map_mode(apart) if torch.isfinite(apart).any() else None  # None: nowhere else to place
+                noop = other is None or prob_at(cells, place_c, other) < g.object_prob
+                place_xy = place_xy if noop else other  # a place target apart from the pick: the other object
+        else:
+            pick_xy, place_xy = map_mode(pick_logits), map_mode(place_logits)
+        start = torch.stack([pick_xy, place_xy], 1)
         v = flow_sample(m.flow, start, img, dense, h, self.flow_steps, m.cfg.action.start_sigma, self.gen)
-        return decode_action(v[0].cpu().numpy(), np.asarray(height))
+        return decode_action(v[0].cpu().numpy(), np.asarray(height)), noop
+
+    def _replan_noops(self, prompt: Prompt, prompt_len: int, action: Action, height: np.ndarray) -> Action:
+        """The planned sub-task's action is a no-op (already done): plan again without it, up to
+        `decode.noop_replans` times, before a step is spent on it; the last one stands if all are no-ops."""
+        noops: set[tuple[int, ...]] = set()
+        for _ in range(self.decode_cfg.noop_replans):
+            noops.add(tuple(self.subtask_ids))
+            crop(prompt.cache, prompt_len)
+            tokens = self._checked(prompt, prompt_len, self.subtask_ids, noops)
+            if tuple(tokens) in noops:
+                break  # nothing else to write
+            self.subtask_ids = tokens
+            h = self._readout(prompt.cache, tokens, prompt.cache.length - prompt_len)
+            action, noop = self._action(prompt, h, height)
+            if not noop:
+                break
+        return action
+
+    def _carried_out(self, height: np.ndarray) -> bool:
+        """The previous action visibly moved a block from its pick point to its place point (step_evidence.py)."""
+        if self.last_move is None:
+            return False
+        before, action = self.last_move
+        return carried_out(before, np.asarray(height), action.pick[0][:2], action.place[0][:2])
 
     # --- Policy protocol ---------------------------------------------------------------------------
     def act(self, obs: dict[str, Any], feedback: Feedback) -> Step:
-        self.failed.update(tuple(self.subtask_ids), feedback.step, feedback.reward)
-        plan = self.hierarchical and self.rule.should_plan(feedback.step, feedback.reward)
+        done = self._carried_out(obs["height"]) if feedback.step and self.rule.strategy == "evidence" else False
+        self.failed.update(tuple(self.subtask_ids), feedback.step, feedback.reward, done)
+        plan = self.hierarchical and self.rule.should_plan(feedback.step, feedback.reward, done)
         with torch.inference_mode():
             t0 = time.perf_counter()
             prompt = self._prefill(obs, plan)
@@ -162,18 +226,24 @@ class LoHoVLAPolicy:
             prompt_len = prompt.cache.length
             if plan:
                 self.subtask_ids = self._plan(prompt)
-                self.subtask = self.model.codec.decode(self.subtask_ids)
-            fed = prompt.cache.length - prompt_len  # decoded tokens already in the cache
             t2 = time.perf_counter()
-            h = self._readout(prompt.cache, self.subtask_ids, fed)
-            action = self._action(prompt, h, obs["height"])
+            h = self._readout(prompt.cache, self.subtask_ids, prompt.cache.length - prompt_len)
+            action, noop = self._action(prompt, h, obs["height"])
+            replan_ms = 0.0
+            if plan and noop:
+                tr = time.perf_counter()
+                action = self._replan_noops(prompt, prompt_len, action, obs["height"])
+                replan_ms = (time.perf_counter() - tr) * 1000
+            if plan:
+                self.subtask = self.model.codec.decode(self.subtask_ids)
             t3 = time.perf_counter()
         prefill = (t1 - t0) * 1000
         timings = {
-            "plan_ms": prefill + (t2 - t1) * 1000 if plan else 0.0,
-            "action_ms": (t3 - t2) * 1000 + (0.0 if plan else prefill),
+            "plan_ms": prefill + (t2 - t1) * 1000 + replan_ms if plan else 0.0,
+            "action_ms": (t3 - t2) * 1000 - replan_ms + (0.0 if plan else prefill),
             "prefill_ms": prefill,
         }
+        self.last_move = (np.array(obs["height"], copy=True), action)
         subtask = self.subtask if self.hierarchical else ""
         return Step(subtask=subtask, action=action, timings=timings, replanned=plan)
 
