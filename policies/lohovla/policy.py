@@ -114,9 +114,8 @@ class LoHoVLAPolicy:
         pixels = self.decode_cfg.ground_actions or (plan and self.decode_cfg.check_objects)
         return prefill(self.model, *batch, [self.goal_ids], cfg, pixels=pixels)
 
-    def _plan(self, prompt: Prompt, avoid: set[tuple[int, ...]] | None = None) -> list[int]:
-        """Decode a sub-task (the cache holds the prompt alone), then make it pass the checks; `avoid`: sub-tasks
-        this decision already found to be no-ops, on top of the ones that just failed."""
+    def _plan(self, prompt: Prompt) -> list[int]:
+        """Decode a sub-task (the cache holds the prompt alone), then make it pass the checks (`_checked`)."""
         m, n = self.model, self.model.cfg.text.max_subtask_tokens
         start = prompt.cache.length
         if self.decoder == "d2f":
@@ -124,11 +123,12 @@ class LoHoVLAPolicy:
             tokens = self.last_decode.tokens
         else:
             tokens = greedy_decode(m.backbone, prompt.cache, prompt.last, m.codec.eos_id, n, prompt.bias)
-        return self._checked(prompt, start, tokens, avoid or set())
+        return self._checked(prompt, start, tokens, set())
 
     def _checked(self, prompt: Prompt, start: int, tokens: list[int], avoid: set[tuple[int, ...]]) -> list[int]:
-        """`tokens`, or what replaces them: not a sub-task to avoid (novel_plan.py), naming objects the scene shows
-        (object_check.py). The cache holds [prompt | some of `tokens`] on entry, [prompt | the result] on exit."""
+        """`tokens`, or what replaces them: not a sub-task to avoid (`avoid`: this decision's no-ops, on top of what
+        just failed; novel_plan.py), naming objects the scene shows (object_check.py). The cache holds
+        [prompt | some of `tokens`] on entry, [prompt | the result] on exit."""
         m, n = self.model, self.model.cfg.text.max_subtask_tokens
         avoid = avoid | self.failed.avoid  # not what just failed, nor what was done and earned nothing
         if avoid:  # swap colour words only when the model knows them: another object, not a broken sentence
