@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lohovla.envs.heightmap import world_to_pixel
 from lohovla.envs.spec import BOUNDS, PIXEL_SIZE
 
 PATCH = 0.01  # half-width (m) of the square read around each point
@@ -20,8 +21,7 @@ MIN_CHANGE = 0.02  # half the small block's size: the height change that means a
 def patch_height(height: np.ndarray, xy: np.ndarray, half: float = PATCH) -> float:
     """Median height of the heightmap (rows follow y, columns x) in a square of half-width `half` around xy."""
     rows, cols = height.shape[:2]
-    r = int(np.floor((float(xy[1]) - BOUNDS[1, 0]) / PIXEL_SIZE))
-    c = int(np.floor((float(xy[0]) - BOUNDS[0, 0]) / PIXEL_SIZE))
+    r, c = world_to_pixel(float(xy[0]), float(xy[1]), BOUNDS, PIXEL_SIZE)
     k = max(1, int(round(half / PIXEL_SIZE)))
     r0, r1, c0, c1 = max(r - k, 0), min(r + k + 1, rows), max(c - k, 0), min(c + k + 1, cols)
     if r0 >= r1 or c0 >= c1:

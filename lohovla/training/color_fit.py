@@ -53,11 +53,15 @@ class ColorFitSettings:
 class Scenes:
     color: np.ndarray  # (N, 160, 80, 3) uint8, half resolution
     height: np.ndarray  # (N, 160, 80) float32
-    labels: np.ndarray  # (N, C) float32: 1 where an object of that colour is in the scene
     pixels: np.ndarray  # (N, 160, 80) int8: colour index, C for table, IGNORE near outlines
     task: list[str]
     blocks: np.ndarray  # (N, C) bool: a block of that colour is in the scene
     flat: np.ndarray  # (N, C) bool: a bowl or zone of that colour is
+
+    @property
+    def labels(self) -> np.ndarray:
+        """(N, C) float32: 1 where an object of that colour is in the scene (every object is a block, bowl or zone)."""
+        return (self.blocks | self.flat).astype(np.float32)
 
 
 def pixel_labels(objects: Sequence[dict], colors: Sequence[str], shape: tuple[int, int] = (160, 80)) -> np.ndarray:
@@ -105,7 +109,7 @@ def simulate_scenes(
     from lohovla.policies.lohovla.vision import downsample
 
     index = {c: i for i, c in enumerate(colors)}
-    col, hgt, lab, pix, names, blocks, flat = [], [], [], [], [], [], []
+    col, hgt, pix, names, blocks, flat = [], [], [], [], [], []
     with tqdm(total=len(tasks) * per_task, desc=f"{split} scenes", disable=not progress, mininterval=5) as bar:
         for task in tasks:
             env = lohovla.make_env(task, split=split)
@@ -120,19 +124,17 @@ def simulate_scenes(
                     if terminated or truncated:
                         break
                 c, h = downsample(np.asarray(obs["color"]), np.asarray(obs["height"]))
-                y = np.zeros(len(colors), np.float32)
                 for obj in info["objects"]:
                     if obj["color"] not in index:
                         raise ValueError(f"{task}: object colour {obj['color']!r} is not among {list(colors)}")
-                    y[index[obj["color"]]] = 1.0
                 kinds = [(index[o["color"]], o["kind"]) for o in info["objects"]]
                 blocks.append(np.isin(np.arange(len(colors)), [i for i, k in kinds if k == "block"]))
                 flat.append(np.isin(np.arange(len(colors)), [i for i, k in kinds if k in ("bowl", "zone")]))
                 pix.append(pixel_labels(info["objects"], list(colors), h.shape))
-                col.append(c), hgt.append(h), lab.append(y), names.append(task)
+                col.append(c), hgt.append(h), names.append(task)
                 bar.update()
             env.close()
-    arrays = (np.stack(col), np.stack(hgt).astype(np.float32), np.stack(lab), np.stack(pix))
+    arrays = (np.stack(col), np.stack(hgt).astype(np.float32), np.stack(pix))
     return Scenes(*arrays, names, np.stack(blocks), np.stack(flat))
 
 

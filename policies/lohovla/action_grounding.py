@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from lohovla.policies.lohovla.action_codec import X_RANGE, Y_RANGE
+from lohovla.policies.lohovla.action_head import cell_centres
 
 WORKSPACE = (X_RANGE[1] - X_RANGE[0], Y_RANGE[1] - Y_RANGE[0])  # (x, y) metres the score maps span
 
@@ -51,8 +52,8 @@ def ground_map(
     """logits (B, h, w) + log max(p(color), floor) per cell; unchanged when the text names no colour.
 
     floor 0: a hard mask, only the cells where p(color) reaches `seen_prob` remain (a scene without such a cell
-    leaves the map unchanged). The score maps are sharp (logits span 60 or more), so a soft floor cannot move a
-    confident mode off a colour the map confuses with the named one (orange for red)."""
+    leaves the map unchanged). The score maps are sharp, so a soft floor may not move a confident mode off a colour
+    the map confuses with the named one (orange for red)."""
     if color is None or floor >= 1.0:
         return logits
     p = cells[:, color]
@@ -72,12 +73,10 @@ def metres_apart(a: torch.Tensor, b: torch.Tensor, extent: tuple[float, float] =
 def apart_from(logits: torch.Tensor, xy: torch.Tensor, radius: float, extent: tuple[float, float]) -> torch.Tensor:
     """logits (B, h, w) with every cell whose centre lies within `radius` metres of the normalised point xy (B, 2)
     set to -inf; `extent` is the map's (x, y) size in metres."""
-    b, h, w = logits.shape
-    ys = (torch.arange(h, device=logits.device, dtype=torch.float32) + 0.5) / h * 2 - 1
-    xs = (torch.arange(w, device=logits.device, dtype=torch.float32) + 0.5) / w * 2 - 1
-    dx = (xs[None, None, :] - xy[:, 0, None, None].float()) * extent[0] / 2
-    dy = (ys[None, :, None] - xy[:, 1, None, None].float()) * extent[1] / 2
-    return logits.masked_fill(dx**2 + dy**2 < radius**2, float("-inf"))
+    _, h, w = logits.shape
+    centres = cell_centres((h, w), logits.device).view(1, h, w, 2)
+    d = (centres - xy[:, None, None].float()) * torch.tensor(extent, device=logits.device) / 2
+    return logits.masked_fill((d**2).sum(-1) < radius**2, float("-inf"))
 
 
 def prob_at(cells: torch.Tensor, color: int, xy: torch.Tensor) -> float:

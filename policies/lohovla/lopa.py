@@ -23,9 +23,9 @@ from lohovla.policies.lohovla.d2f_decoder import (
     TokenIds,
     greedy,
     pack,
-    predict,
     row_inputs,
     settle,
+    top_tokens,
 )
 from lohovla.policies.lohovla.decode_config import DecodeConfig
 from lohovla.policies.lohovla.decode_state import D2FRow, Thresholds
@@ -72,9 +72,10 @@ def lopa_decode(
         tok, bid, pos, n_commit = pack(plans, list(plans), [prompt_len] * len(branches), ids.pad)
         before = work.length
         hidden = work.run(backbone.embed(tok.to(dev)), bid.to(dev), positions=pos.to(dev), keep=n_commit)
-        conf, pred = (x.tolist() for x in predict(backbone, hidden[:, n_commit:], ids, bias))
-        top = _top(backbone, hidden[:, n_commit:], ids, cfg.branches, bias)
-        ar = greedy(backbone, hidden[:, :n_commit], bias).tolist() if n_commit else [None] * len(branches)
+        logits = head_logits(backbone, hidden, bias)  # one head call: commits (AR's choices) and drafts
+        conf, pred = (x.tolist() for x in top_tokens(logits[:, n_commit:], ids))
+        top = _top(logits[:, n_commit:], ids, cfg.branches)
+        ar = logits[:, :n_commit].argmax(-1).tolist() if n_commit else [None] * len(branches)
         for j, b in enumerate(branches):
             settle(b, plans[j], work, j, before, conf[j], pred[j], ar[j])
         best = max(range(len(branches)), key=lambda j: (branches[j].cached, -j))
@@ -86,11 +87,9 @@ def lopa_decode(
     return DecodeResult(row.result(), row.forwards, len(row.tokens), row.cached, ms)
 
 
-def _top(
-    backbone: Backbone, hidden: torch.Tensor, ids: TokenIds, k: int, bias: torch.Tensor | None
-) -> list[list[list[int]]]:
+def _top(logits: torch.Tensor, ids: TokenIds, k: int) -> list[list[list[int]]]:
     """The k most likely tokens (banned ids excluded) at every position: guesses for the next branches."""
-    logits = head_logits(backbone, hidden, bias).float()
+    logits = logits.float()
     if ids.banned:
         logits[..., list(ids.banned)] = float("-inf")
     return logits.topk(min(k, logits.shape[-1]), dim=-1).indices.cpu().tolist()
