@@ -39,6 +39,10 @@ class ReplanRule:
     def reset(self) -> None:
         self.failures, self.planned = 0, False
 
+    def restart(self) -> None:
+        """A sub-task was planned outside `should_plan` (the policy found the kept one already done): count afresh."""
+        self.failures, self.planned = 0, True
+
     def should_plan(self, step: int, reward: float, carried_out: bool = False) -> bool:
         """Call once per decision with the feedback of the previous step (step 0: the episode start); `carried_out`:
         that step's action visibly moved a block from its pick point to its place point (read only by `evidence`).

@@ -7,6 +7,7 @@ import torch
 from _d2f_fixtures import sharp_model
 from _model_fixtures import random_obs
 
+from lohovla.policies.base import Feedback
 from lohovla.policies.lohovla import action_grounding as grounding
 from lohovla.policies.lohovla.action_grounding import cell_probs, ground_map, named_colors
 from lohovla.policies.lohovla.action_head import map_mode
@@ -63,14 +64,31 @@ def test_apart_from_masks_cells_near_a_point() -> None:
     assert grounding.prob_at(cells, 1, torch.tensor([[2.0, 2.0]])) == 0.0  # outside: the nearest cell
 
 
+def with_classes(probs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """`ColorPresence.pixel_maps` of made-up probabilities: each pixel's likeliest colour where one is seen, else
+    the table."""
+    best, index = probs.max(1)
+    return probs, torch.where(best >= 0.5, index, probs.shape[1])
+
+
+def test_the_flow_may_refine_a_grounded_target_but_not_leave_it() -> None:
+    start = torch.tensor([[[0.0, 0.0], [0.5, 0.5]]])  # pick and place starts (normalised)
+    v = torch.zeros(1, 8)
+    v[0, 0:2] = torch.tensor([0.02, 0.0])  # the pick refined by 0.5 cm over a 0.5 m map: kept
+    v[0, 4:6] = torch.tensor([0.1, 0.5])  # the place moved 10 cm: back to its start
+    out = grounding.within_reach(v, start, 0.02, (0.5, 1.0))
+    assert torch.allclose(out[0, 0:2], v[0, 0:2]) and torch.allclose(out[0, 4:6], start[0, 1])
+    assert torch.equal(out[0, 2:4], v[0, 2:4])  # yaw untouched
+
+
 class _Map(ColorPresence):
     """A detector that sees red only around row PICK and blue only around row PLACE, whatever the image."""
 
-    def pixel_probs(self, color: torch.Tensor, height: torch.Tensor) -> torch.Tensor:
+    def pixel_maps(self, color: torch.Tensor, height: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         probs = torch.zeros(color.shape[0], len(self.colors), *color.shape[1:3])
         probs[:, 0, PICK - 2 : PICK + 2, 38:42] = 0.95
         probs[:, 1, PLACE - 2 : PLACE + 2, 38:42] = 0.95
-        return probs
+        return with_classes(probs)
 
 
 @pytest.fixture(scope="module")
@@ -120,12 +138,12 @@ class _Reds(ColorPresence):
 
     twice = False
 
-    def pixel_probs(self, color: torch.Tensor, height: torch.Tensor) -> torch.Tensor:
+    def pixel_maps(self, color: torch.Tensor, height: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         probs = torch.zeros(color.shape[0], len(self.colors), *color.shape[1:3])
         probs[:, 0, PICK - 2 : PICK + 2, 38:42] = 0.95
         if self.twice:
             probs[:, 0, 3 * PICK - 2 : 3 * PICK + 2, 38:42] = 0.95
-        return probs
+        return with_classes(probs)
 
 
 @torch.no_grad()
@@ -148,3 +166,98 @@ def test_a_place_on_the_pick_point_goes_to_the_other_object_or_is_a_noop(grounde
     assert noop == (not twice)  # one red thing: placing it on itself does nothing
     if twice:  # two: the place is the red thing that is not picked
         assert abs(abs(place_row - pick_row) - 4 * PICK) <= 6
+
+
+@torch.no_grad()
+def test_a_retry_whose_sub_task_is_now_a_noop_plans_again(grounded_model) -> None:
+    """A failed try keeps the sub-task (K = 2), but if its action is a no-op now (one red thing: "on the red block"
+    places it on itself) the policy plans again at once instead of spending the step."""
+    model = grounded_model
+    detector, model.presence = model.presence, _Reds(COLORS, channels=4)
+    try:
+        policy = LoHoVLAPolicy(model, replan="threshold", k=2)
+        obs = random_obs(0)
+        policy.reset(obs["goal"])
+        policy.act(obs, Feedback())
+        policy.subtask_ids = model.codec.encode("pick up the red block and place it on the red block.")
+        step = policy.act(obs, Feedback(step=1, reward=0.0))
+    finally:
+        model.presence = detector
+    assert step.replanned and step.timings["plan_ms"] > 0
+    assert policy.rule.failures == 0  # counted afresh for the new sub-task
+
+
+class _Layout(ColorPresence):
+    """A detector that sees the colours of `things` (half-res rectangles: colour index, rows, cols) wherever they
+    are, the table elsewhere; `heights` gives what the heightmap shows there."""
+
+    things: list[tuple[int, slice, slice]] = []
+
+    def pixel_maps(self, color: torch.Tensor, height: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        probs = torch.zeros(color.shape[0], len(self.colors), *color.shape[1:3])
+        for c, rows, cols in self.things:
+            probs[:, :, rows, cols] = 0.0
+            probs[:, c, rows, cols] = 0.95
+        return with_classes(probs)
+
+
+def _layout_obs(things: list[tuple[int, slice, slice, float]]) -> dict:
+    """A full-resolution observation whose heightmap holds `things` (half-res rectangles, with their heights)."""
+    obs = random_obs(0)
+    obs["height"] = obs["height"] * 0
+    for _, rows, cols, z in things:
+        obs["height"][2 * rows.start : 2 * rows.stop, 2 * cols.start : 2 * cols.stop] = z
+    return obs
+
+
+def _pick_place(model, things, subtask: str):
+    """The policy's action and no-op flag for `subtask` in a scene of `things` (colour, rows, cols, height)."""
+    detector, model.presence = model.presence, _Layout(COLORS, channels=4)
+    model.presence.things = [t[:3] for t in things]
+    try:
+        policy = LoHoVLAPolicy(model)
+        obs = _layout_obs(things)
+        policy.reset(obs["goal"])
+        policy.subtask_ids = model.codec.encode(subtask)
+        prompt = policy._prefill(obs)
+        action, noop = policy._action(prompt, policy._readout(prompt.cache, policy.subtask_ids, 0), obs["height"])
+    finally:
+        model.presence = detector
+    rows = [(p[0][1] + 0.5) / 0.00625 for p in (action.pick, action.place)]  # half-res rows
+    cols = [(p[0][0] - 0.25) / 0.00625 for p in (action.pick, action.place)]
+    return (rows[0], cols[0]), (rows[1], cols[1]), noop
+
+
+RED, BLUE = 0, 1
+ZONE_ROWS, ZONE_COLS = slice(100, 124), slice(28, 52)  # a blue zone, 15 cm square
+
+
+@torch.no_grad()
+@pytest.mark.parametrize("outside", [True, False])
+def test_a_block_already_in_its_zone_is_not_picked_again(grounded_model, outside: bool) -> None:
+    zone = (BLUE, ZONE_ROWS, ZONE_COLS, 0.0)
+    inside = (RED, slice(109, 115), slice(37, 43), 0.04)  # a red block in the middle of the blue zone
+    things = [zone, inside] + ([(RED, slice(20, 26), slice(37, 43), 0.04)] if outside else [])
+    pick, _, noop = _pick_place(grounded_model, things, "pick up the red block and place it in the blue zone.")
+    if outside:  # the sharp random map may prefer either: the one in the zone is masked
+        assert not noop and abs(pick[0] - 23) <= 4 and abs(pick[1] - 40) <= 4
+    else:  # the only red block is in place already
+        assert noop
+
+
+@torch.no_grad()
+def test_size_words_pick_the_smaller_and_place_on_the_bigger(grounded_model) -> None:
+    things = [
+        (RED, slice(20, 26), slice(37, 43), 0.04),  # smaller red (4 cm)
+        (RED, slice(60, 70), slice(35, 45), 0.06),  # bigger red (6 cm)
+        (BLUE, slice(100, 106), slice(37, 43), 0.04),  # a smaller blue one
+        (BLUE, slice(140, 150), slice(35, 45), 0.06),  # a bigger blue one
+    ]
+    subtask = "pick up the smaller red block and place it on the bigger red block."
+    pick, place, noop = _pick_place(grounded_model, things, subtask)
+    assert not noop
+    assert abs(pick[0] - 23) <= 1.5 and abs(pick[1] - 40) <= 1.5  # the face's centre
+    assert abs(place[0] - 65) <= 1.5 and abs(place[1] - 40) <= 1.5
+    stacked = [things[0], (RED, slice(60, 70), slice(35, 45), 0.06), (RED, slice(62, 68), slice(37, 43), 0.10)]
+    *_, noop = _pick_place(grounded_model, stacked[1:], subtask)
+    assert noop  # the bigger red block is under the smaller one: no face of it to place on, the sub-task is done

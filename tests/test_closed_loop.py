@@ -28,6 +28,13 @@ def test_threshold_replans_after_more_than_k_failures_and_after_success() -> Non
     assert _plans(ReplanRule("threshold", 0), [0, 0, 0]) == [True, True, True]
 
 
+def test_restart_counts_failures_afresh() -> None:
+    rule = ReplanRule("threshold", 1)
+    assert rule.should_plan(0, 0.0) and not rule.should_plan(1, 0.0)
+    rule.restart()  # the policy planned on its own (the kept sub-task was done): one more failure is allowed
+    assert not rule.should_plan(2, 0.0) and rule.should_plan(3, 0.0)
+
+
 def test_never_and_always() -> None:
     rewards = [0, 0, 0, 0, 0.5, 0]
     assert _plans(ReplanRule("never"), rewards) == [True, False, False, False, False, True]

@@ -46,6 +46,12 @@ def cell_probs(pixel_probs: torch.Tensor, hw: tuple[int, int], dilate: int) -> t
     return F.max_pool2d(cells, dilate, 1, dilate // 2) if dilate > 1 else cells
 
 
+def mask_cells(mask: torch.Tensor, hw: tuple[int, int]) -> torch.Tensor:
+    """(B, h, w) bool: score-map cells holding a pixel of `mask` (B, H, W) (not dilated: a sharp map's mode, leaning
+    towards a block it confused with the masked one, would sit on a dilated margin beside it)."""
+    return F.adaptive_max_pool2d(mask.float()[:, None], hw)[:, 0] > 0
+
+
 def ground_map(
     logits: torch.Tensor, cells: torch.Tensor, color: int | None, floor: float, seen_prob: float = 0.5
 ) -> torch.Tensor:
@@ -85,3 +91,23 @@ def prob_at(cells: torch.Tensor, color: int, xy: torch.Tensor) -> float:
     c = int(((float(xy[0, 0]) + 1) / 2 * w).__floor__())
     r = int(((float(xy[0, 1]) + 1) / 2 * h).__floor__())
     return float(cells[0, color, min(max(r, 0), h - 1), min(max(c, 0), w - 1)])
+
+
+def within_reach(
+    v: torch.Tensor,
+    start: torch.Tensor,
+    reach: float,
+    extent: tuple[float, float],
+    which: tuple[bool, bool] = (True, True),
+) -> torch.Tensor:
+    """Model-space actions v (B, 8) whose pick (place, as `which` says) xy lies more than `reach` metres from its
+    start (B, 2, 2) get the start's xy back: where a hard mask chose the target against the score map, the flow
+    head, which learned the colours the map confused, would drift back towards the block it meant."""
+    v = v.clone()
+    scale = torch.tensor(extent, device=v.device, dtype=v.dtype) / 2
+    for i, off in enumerate((0, 4)):
+        if not which[i]:
+            continue
+        far = ((v[:, off : off + 2] - start[:, i]) * scale).norm(dim=-1) > reach
+        v[far, off : off + 2] = start[far, i].to(v.dtype)
+    return v

@@ -49,7 +49,12 @@ class ColorPresence(nn.Module):
 
     def pixel_probs(self, color: torch.Tensor, height: torch.Tensor) -> torch.Tensor:
         """(B, C, H, W) each colour's pixel probability after an `erode` x `erode` erosion (outlines gone)."""
-        return erode(self.pixel_logits(color, height).softmax(1)[:, :-1], self.erode)
+        return self.pixel_maps(color, height)[0]
+
+    def pixel_maps(self, color: torch.Tensor, height: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """`pixel_probs`, and (B, H, W) each pixel's likeliest class before the erosion (C: the table)."""
+        logits = self.pixel_logits(color, height)
+        return erode(logits.softmax(1)[:, :-1], self.erode), logits.argmax(1)
 
     def forward(self, color: torch.Tensor, height: torch.Tensor) -> torch.Tensor:
         """(B, C) presence in [0, 1]: each colour's highest pixel probability after the erosion."""

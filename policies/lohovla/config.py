@@ -78,6 +78,12 @@ class GroundingConfig:
     stand_height: float = 0.02  # a patch this high (m) above the table stands (a block), lower lies flat (object_check)
     object_prob: float = 0.5  # a named object's colour must be a patch's main colour at this probability (0: off)
     place_apart: float = 0.04  # a place point nearer the pick point than this (m) moves to the named colour apart
+    inside_share: float = 0.4  # a block whose ring is this much the place bowl's/zone's colour is in place; 0: off
+    inside_ring: tuple[float, float] = (0.025, 0.045)  # that ring's inner and outer half-widths (m, in_place.py)
+    face_widths: tuple[float, float] = (0.03, 0.045)  # top faces holding disks this wide (m): smaller, bigger
+    size_words: bool = True  # "smaller"/"bigger" keep the pick (place) to blocks of that size (block_size.py)
+    face_tol: float = 0.008  # heights within this (m) are one face
+    flow_reach: float = 0.02  # the flow may move a size-grounded pick/place this far (m), no farther; 0: off
 
 
 @dataclass(slots=True)

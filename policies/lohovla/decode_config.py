@@ -37,6 +37,7 @@ class DecodeConfig:
     ground_actions: bool = True  # pick/place score maps weighted by the detector's map of the colours the text names
     check_objects: bool = True  # the pick (place) colour must be seen on a block (the named kind): object_check.py
     noop_replans: int = 2  # a planned sub-task whose action is a no-op (already done) is re-planned this often
+    noop_retries: bool = True  # a kept sub-task whose retry is a no-op now is planned again at once, not retried
 
     def __post_init__(self) -> None:
         if self.decoder not in DECODERS:

@@ -36,6 +36,7 @@ class Prompt:
     bias: torch.Tensor | None = None  # (B, vocab) added to every sub-task logit: colour words the scene lacks
     pixels: torch.Tensor | None = None  # (B, C, H, W) the detector's eroded colour probabilities (grounded actions)
     height: torch.Tensor | None = None  # (B, H, W) half-res height in metres, with `pixels` (object_check.py)
+    classes: torch.Tensor | None = None  # (B, H, W) the detector's likeliest class per pixel (in_place.py)
 
 
 def draft_width(cfg: DecodeConfig) -> int:
@@ -82,19 +83,29 @@ def prefill(
     hidden = cache.run(emb, bids.to(dev), positions=pos.to(dev), keep=n_img + width)
     last = hidden[torch.arange(b, device=dev), torch.tensor(lens, device=dev) - 1]
     want_bias = cfg is not None and cfg.ground_colors
-    probs = pixel_colors(model, color, height) if want_bias or pixels else None
+    maps = pixel_maps(model, color, height) if want_bias or pixels else None
+    probs = None if maps is None else maps[0]
     bias = color_bias(model, probs, goals) if want_bias else None
     drafts = predict(model.backbone, hidden[:, n_img + width :], token_ids(model), bias) if draft else None
-    kept = probs if pixels else None
-    return Prompt(img, dense, cache, last, lens, drafts, bias, kept, height if kept is not None else None)
+    if not pixels or maps is None:
+        return Prompt(img, dense, cache, last, lens, drafts, bias)
+    return Prompt(img, dense, cache, last, lens, drafts, bias, probs, height, maps[1])
 
 
 def pixel_colors(model: LoHoVLAModel, color: torch.Tensor, height: torch.Tensor) -> torch.Tensor | None:
     """(B, C, H, W) the model's detector's eroded per-pixel colour probabilities; None without a detector."""
+    maps = pixel_maps(model, color, height)
+    return None if maps is None else maps[0]
+
+
+def pixel_maps(
+    model: LoHoVLAModel, color: torch.Tensor, height: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The detector's eroded colour probabilities and per-pixel classes (ColorPresence.pixel_maps); None without."""
     if model.presence is None:
         return None
     dev = model.readout.device
-    return model.presence.pixel_probs(color.to(dev), height.to(dev))
+    return model.presence.pixel_maps(color.to(dev), height.to(dev))
 
 
 def color_bias(model: LoHoVLAModel, pixel_probs: torch.Tensor | None, goals: list[list[int]]):

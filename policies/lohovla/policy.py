@@ -28,14 +28,27 @@ from lohovla.policies.lohovla.action_grounding import (
     WORKSPACE,
     apart_from,
     cell_probs,
+    colour_positions,
     ground_map,
+    mask_cells,
     metres_apart,
     named_colors,
     prob_at,
+    within_reach,
 )
 from lohovla.policies.lohovla.action_head import flow_sample, map_mode
 from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
+from lohovla.policies.lohovla.block_size import (
+    SIZE_WORDS,
+    disk_centres,
+    face_centre,
+    grow_to_faces,
+    named_sizes,
+    sized_faces,
+    sized_pixels,
+)
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult
+from lohovla.policies.lohovla.in_place import metres_to_pixels, ring_share
 from lohovla.policies.lohovla.model import LoHoVLAModel
 from lohovla.policies.lohovla.novel_plan import crop, novel_decode
 from lohovla.policies.lohovla.object_check import FLAT_KINDS, SceneObjects, check_objects, seen_colors
@@ -169,7 +182,7 @@ class LoHoVLAPolicy:
         colour lies apart from it (the sub-task is already done, or names one object twice)."""
         m, img, dense = self.model, prompt.img, prompt.dense
         pick_logits, place_logits = m.action_maps(dense, h)
-        noop = False
+        noop, sized = False, (False, False)
         if prompt.pixels is not None:  # grounded actions: the maps peak only where the named colours are
             g = m.cfg.grounding
             text = self.subtask_ids if self.hierarchical else self.goal_ids  # what the readout state read
@@ -178,17 +191,85 @@ class LoHoVLAPolicy:
             at = cell_probs(prompt.pixels, pick_logits.shape[-2:], 1) if g.action_floor == 0 else cells
             pick_logits = ground_map(pick_logits, at, pick_c, g.action_floor)  # hard: the pick on the colour itself
             place_logits = ground_map(place_logits, cells, place_c, g.action_floor)
+            maps, colours = (pick_logits, place_logits), (pick_c, place_c)
+            (pick_logits, place_logits), faces, unseen = self._sized(prompt, text, maps, colours)
+            pick_logits, noop = self._not_in_place(prompt, text, pick_logits, pick_c, place_c)
+            noop = noop or unseen
             pick_xy, place_xy = map_mode(pick_logits), map_mode(place_logits)
+            radius = g.face_widths[1] / (WORKSPACE[0] / prompt.height.shape[-1])
+            pick_xy = pick_xy if faces[0] is None else face_centre(faces[0], pick_xy, radius)
+            place_xy = place_xy if faces[1] is None else face_centre(faces[1], place_xy, radius)
+            sized = (faces[0] is not None, faces[1] is not None)
             if place_c is not None and g.place_apart > 0 and metres_apart(pick_xy, place_xy) < g.place_apart:
                 apart = apart_from(place_logits, pick_xy, g.place_apart, WORKSPACE)
                 other = map_mode(apart) if torch.isfinite(apart).any() else None  # None: nowhere else to place
-                noop = other is None or prob_at(cells, place_c, other) < g.object_prob
-                place_xy = place_xy if noop else other  # a place target apart from the pick: the other object
+                placed = other is None or prob_at(cells, place_c, other) < g.object_prob
+                noop = noop or placed
+                place_xy = place_xy if placed else other  # a place target apart from the pick: the other object
         else:
             pick_xy, place_xy = map_mode(pick_logits), map_mode(place_logits)
         start = torch.stack([pick_xy, place_xy], 1)
         v = flow_sample(m.flow, start, img, dense, h, self.flow_steps, m.cfg.action.start_sigma, self.gen)
+        if sized != (False, False) and m.cfg.grounding.flow_reach > 0:
+            v = within_reach(v, start, m.cfg.grounding.flow_reach, WORKSPACE, sized)
         return decode_action(v[0].cpu().numpy(), np.asarray(height)), noop
+
+    def _sized(
+        self,
+        prompt: Prompt,
+        text: list[int],
+        maps: tuple[torch.Tensor, torch.Tensor],
+        colours: tuple[int | None, int | None],
+    ) -> tuple[list[torch.Tensor], list[torch.Tensor | None], bool]:
+        """The pick and place maps, each kept to the cells of the blocks of the size and colour its half of the text
+        names (block_size.py), those blocks' pixels, and whether one named is nowhere to be seen (covered by a block
+        already stacked on it, or not in the scene: a no-op). A map whose text names no size is left alone, as is
+        one whose sized block is not seen (pixels None)."""
+        m, g = self.model, self.model.cfg.grounding
+        sizes = named_sizes(text, [m.word_id(w) for w in SIZE_WORDS], m.word_id("place"))
+        if not g.size_words or all(s is None for s in sizes):
+            return list(maps), [None, None], False
+        px = WORKSPACE[0] / prompt.height.shape[-1]
+        widths = (g.face_widths[0] / px, g.face_widths[1] / px)
+        faces = sized_faces(prompt.height, g.stand_height, widths, g.face_tol)
+        out, targets, missing = [], [], False
+        for logits, size, colour in zip(maps, sizes, colours):
+            target = None
+            if size is not None and colour is not None:
+                target = sized_pixels(prompt.pixels, colour, faces[:, size], g.object_prob)
+                keep = mask_cells(target, logits.shape[-2:])
+                target = target if keep.any() else None
+                missing = missing or target is None
+                logits = logits.masked_fill(~keep, float("-inf")) if target is not None else logits
+            out.append(logits)
+            targets.append(target)
+        return out, targets, missing
+
+    def _not_in_place(
+        self, prompt: Prompt, text: list[int], pick_logits: torch.Tensor, pick_c: int | None, place_c: int | None
+    ) -> tuple[torch.Tensor, bool]:
+        """The pick map without the blocks already inside the bowl or zone the text places in (in_place.py), and
+        whether that left none of the pick colour (the sub-task is done: a no-op)."""
+        m, g = self.model, self.model.cfg.grounding
+        if pick_c is None or place_c is None or g.inside_share <= 0 or prompt.classes is None:
+            return pick_logits, False
+        _, j = colour_positions(text, m.color_token_ids(), m.word_id("place"))
+        if j is None or j + 1 >= len(text) or text[j + 1] not in {m.word_id(w) for w in FLAT_KINDS}:
+            return pick_logits, False  # placed on a block: place_apart's check
+        px = WORKSPACE[0] / prompt.height.shape[-1]
+        inner, outer = (metres_to_pixels(r, px) for r in g.inside_ring)
+        table = len(m.presence.colors)
+        share = ring_share(prompt.classes, prompt.height, place_c, table, g.stand_height, inner, outer)
+        width = g.face_widths[0] / px  # judged at the face centres of blocks of either size, then over the faces
+        centres = disk_centres(prompt.height, g.stand_height, width, g.face_tol)
+        seeds = centres & (share >= g.inside_share)
+        hw = pick_logits.shape[-2:]
+        inside = mask_cells(grow_to_faces(seeds, prompt.height, width, g.face_tol), hw)
+        tops = grow_to_faces(centres, prompt.height, width, g.face_tol)  # blocks' faces, not a bowl or zone's floor
+        own = mask_cells((prompt.pixels[:, pick_c] >= g.object_prob) & tops, hw)
+        if (own & ~inside).any():
+            return pick_logits.masked_fill(inside, float("-inf")), False
+        return pick_logits, bool(own.any())
 
     def _replan_noops(self, prompt: Prompt, prompt_len: int, action: Action, height: np.ndarray) -> Action:
         """The planned sub-task's action is a no-op (already done): plan again without it, up to
@@ -230,8 +311,13 @@ class LoHoVLAPolicy:
             h = self._readout(prompt.cache, self.subtask_ids, prompt.cache.length - prompt_len)
             action, noop = self._action(prompt, h, obs["height"])
             replan_ms = 0.0
-            if plan and noop:
+            if noop and self.hierarchical and (plan or self.decode_cfg.noop_retries):
                 tr = time.perf_counter()
+                if not plan:  # the kept sub-task is done now (a retry found it in place): plan, as after a reward
+                    plan = True
+                    self.rule.restart()
+                    prompt = self._prefill(obs, plan)
+                    prompt_len = prompt.cache.length
                 action = self._replan_noops(prompt, prompt_len, action, obs["height"])
                 replan_ms = (time.perf_counter() - tr) * 1000
             if plan:
