@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from _d2f_fixtures import sharp_model
 from _model_fixtures import random_obs
 
-from lohovla.policies.base import Feedback
+from lohovla.policies.base import Action, Feedback
 from lohovla.policies.lohovla import action_grounding as grounding
 from lohovla.policies.lohovla.action_grounding import cell_probs, ground_map, named_colors
 from lohovla.policies.lohovla.action_head import map_mode
@@ -261,3 +262,28 @@ def test_size_words_pick_the_smaller_and_place_on_the_bigger(grounded_model) -> 
     stacked = [things[0], (RED, slice(60, 70), slice(35, 45), 0.06), (RED, slice(62, 68), slice(37, 43), 0.10)]
     *_, noop = _pick_place(grounded_model, stacked[1:], subtask)
     assert noop  # the bigger red block is under the smaller one: no face of it to place on, the sub-task is done
+
+
+@torch.no_grad()
+@pytest.mark.parametrize("in_zone", [True, False])
+def test_a_block_set_down_beside_its_zone_is_not_done_as_written(grounded_model, in_zone: bool) -> None:
+    """Done as written (the block inside the named zone) and unrewarded: the sub-task is avoided for the episode;
+    set down beside the zone, it was a miss and may be tried again."""
+    model = grounded_model
+    block = (RED, slice(109, 115), slice(37, 43), 0.04) if in_zone else (RED, slice(130, 136), slice(37, 43), 0.04)
+    things = [(BLUE, ZONE_ROWS, ZONE_COLS, 0.0), block]
+    detector, model.presence = model.presence, _Layout(COLORS, channels=4)
+    model.presence.things = [t[:3] for t in things]
+    try:
+        policy = LoHoVLAPolicy(model)
+        obs = _layout_obs(things)
+        policy.reset(obs["goal"])
+        policy.subtask_ids = model.codec.encode("pick up the red block and place it in the blue zone.")
+        up = np.array([0.0, 0.0, 0.0, 1.0])
+        place = np.array([0.25 + 40 * 0.00625, -0.5 + 112 * 0.00625, 0.04])  # the zone's middle
+        action = Action(pick=(np.array([0.3, 0.0, 0.02]), up), place=(place, up))
+        policy.last_move = (obs["height"], action)
+        landed = policy._landed(policy._prefill(obs))
+    finally:
+        model.presence = detector
+    assert landed == in_zone

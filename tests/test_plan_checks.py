@@ -104,6 +104,7 @@ def test_novel_decode_can_swap_only_the_named_words() -> None:
             continue
         j = next(k for k in range(len(out)) if k >= len(greedy) or out[k] != greedy[k])
         assert greedy[j] in pool and out[j] in pool  # a word of the pool swapped for another
+        assert j == next(k for k, t in enumerate(greedy) if t in pool)  # the first one (the pick's colour)
         return
     raise AssertionError("no scene found a swap within the pool")
 
@@ -202,3 +203,22 @@ def test_object_check_decodes_again_from_the_pick_colour() -> None:
     want, cache = (passing or tried)[0]  # the likeliest standing colour whose sub-task passes, else the likeliest
     assert out == want
     assert p.cache.length == cache.length and torch.equal(p.cache.block_ids, cache.block_ids)
+
+
+@torch.no_grad()
+def test_object_check_does_not_bring_back_a_subtask_to_avoid() -> None:
+    """A re-plan that steered away from a sub-task (novel_plan.py) must not get it back from the object check."""
+    model = sharp_model()
+    eos = model.codec.eos_id
+    planned = model.codec.encode("pick up the red block and place it in the blue bowl.")
+    scene = _scene(model, standing=("blue", "green"), flat=("red", "blue", "green"))  # red is only a bowl
+    seen = []
+    for _ in scene.standing:  # each standing colour's re-decoding, the likeliest first, avoiding those before
+        p = _prompt(model, 0)
+        out = check_objects(p.cache, p.cache.length, p.last, planned, scene, eos, 30, avoid=set(seen))
+        assert out != planned and tuple(out) not in seen
+        seen.append(tuple(out))
+    p = _prompt(model, 0)
+    start = p.cache.length
+    out = check_objects(p.cache, start, p.last, planned, scene, eos, 30, avoid=set(seen))
+    assert out == planned and p.cache.length == start  # all avoided: the planned tokens stand, none cached

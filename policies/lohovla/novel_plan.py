@@ -7,9 +7,11 @@ decoding's least certain choice along it (the smallest top-1 minus top-2 logit m
 write the runner-up there instead and continue greedily; then the next least certain position, up to `tries`
 times. None of them new: the greedy sub-task stands.
 
-With `swappable` (the colour words), only those positions change, and only to another of those words, in order
-of the logit given up: a sub-task that differs from a failed one in what it names, never a broken sentence
-("... place it in the.") found by swapping a template word when several sub-tasks are avoided at once.
+With `swappable` (the colour words), only the first of those positions changes (the pick's colour: which block
+moves), and only to another of those words, in order of the logit given up; the rest follows greedily, so the
+place agrees with the new pick. Never a broken sentence ("... place it in the.") found by swapping a template
+word when several sub-tasks are avoided at once, nor a swapped place colour that undoes a sub-task done ("put
+the pink block, already in the pink zone, in the blue zone").
 """
 
 from __future__ import annotations
@@ -76,18 +78,17 @@ def novel_decode(
 
 def _swaps(seq: Sequence[int], logits: torch.Tensor, swappable: Collection[int] | None) -> list[tuple[int, int]]:
     """(position, token) swaps to try, the smallest logit given up first: each position's runner-up, or with
-    `swappable` every other swappable token at every swappable position; ruled-out tokens (-inf) never."""
+    `swappable` every other swappable token at the first swappable position; ruled-out tokens (-inf) never."""
     if swappable is None:
         top2 = logits.topk(2, -1)
         margins = (top2.values[:, 0] - top2.values[:, 1]).tolist()
         order = sorted(range(len(seq)), key=margins.__getitem__)
         return [(j, int(top2.indices[j, 1])) for j in order if top2.values[j, 1] != float("-inf")]
-    ids = sorted(set(swappable))
-    out = []
-    for j, tok in enumerate(seq):
-        if tok not in swappable:
-            continue
-        for alt in ids:
-            if alt != tok and logits[j, alt] != float("-inf"):
-                out.append((float(logits[j, tok] - logits[j, alt]), j, alt))
-    return [(j, alt) for _, j, alt in sorted(out)]
+    first = next((j for j, tok in enumerate(seq) if tok in swappable), None)
+    if first is None:
+        return []
+    tok, out = seq[first], []
+    for alt in sorted(set(swappable)):
+        if alt != tok and logits[first, alt] != float("-inf"):
+            out.append((float(logits[first, tok] - logits[first, alt]), alt))
+    return [(first, alt) for _, alt in sorted(out)]

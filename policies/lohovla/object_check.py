@@ -10,12 +10,13 @@ height mask is eroded like the colours). A colour counts where it is the main co
 
 After decoding, a sub-task whose pick or place fails this is decoded again from its pick colour word (the last
 colour before "place"): the colours seen standing, likeliest first under the planner, each followed by AR's
-greedy rest, until one passes (at most `tries`). None does: the likeliest standing pick colour's sub-task stands.
+greedy rest, until one passes (at most `tries`) that is not a sub-task to avoid. None does: the likeliest
+standing pick colour's sub-task stands.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -75,11 +76,13 @@ def check_objects(
     max_tokens: int,
     bias: torch.Tensor | None = None,
     tries: int = 4,
+    avoid: Collection[tuple[int, ...]] = (),
 ) -> list[int]:
-    """`tokens` if the objects they name are seen, else a re-decoding from the pick colour (batch 1, AR).
+    """`tokens` if the objects they name are seen, else a re-decoding from the pick colour (batch 1, AR) that is
+    not one of the sub-tasks to `avoid` (what novel_plan.py steered away from: a re-decoding must not bring it back).
 
-    The cache holds [prompt | some of `tokens`] on entry and [prompt | the returned tokens, as AR feeds them] on
-    exit; `last` (1, H) is the prompt's last hidden state.
+    The cache holds [prompt | some of `tokens`] on entry and [prompt | some of the returned tokens, as AR feeds
+    them] on exit; `last` (1, H) is the prompt's last hidden state.
     """
     j, _ = colour_positions(tokens, scene.color_ids, scene.place_id)
     if scene.passes(tokens) or j is None or not scene.standing:
@@ -98,9 +101,14 @@ def check_objects(
         h = cache.run(backbone.embed(torch.tensor([[colour]], device=last.device)), torch.tensor([j + 1]))[:, -1]
         rest = greedy_decode(backbone, cache, h, eos_id, max_tokens - j - 1, bias, start=j + 1)
         out = [*tokens[:j], colour, *rest]
+        if tuple(out) in avoid:
+            continue
         if scene.passes(out):
             return out
         first = first or out
+    if first is None:  # every re-decoding is one to avoid: the tokens stand (none of them cached)
+        crop(cache, prompt_len)
+        return list(tokens)
     crop(cache, prompt_len + j)  # none passes: the likeliest standing pick colour, decoded again
     h = cache.run(backbone.embed(torch.tensor([[first[j]]], device=last.device)), torch.tensor([j + 1]))[:, -1]
     return [*tokens[:j], first[j], *greedy_decode(backbone, cache, h, eos_id, max_tokens - j - 1, bias, start=j + 1)]

@@ -23,7 +23,7 @@ import torch
 
 from lohovla.closed_loop import FailedSubtasks, ReplanRule
 from lohovla.policies.base import Action, Feedback, Step
-from lohovla.policies.lohovla.action_codec import decode_action
+from lohovla.policies.lohovla.action_codec import decode_action, to_norm
 from lohovla.policies.lohovla.action_grounding import (
     WORKSPACE,
     apart_from,
@@ -151,7 +151,8 @@ class LoHoVLAPolicy:
             )
         if self.decode_cfg.check_objects and prompt.pixels is not None and m.cfg.grounding.object_prob > 0:
             scene = self._scene_objects(prompt)
-            tokens = check_objects(prompt.cache, start, prompt.last, tokens, scene, m.codec.eos_id, n, prompt.bias)
+            args = (prompt.cache, start, prompt.last, tokens, scene, m.codec.eos_id, n, prompt.bias)
+            tokens = check_objects(*args, avoid=avoid)
         return tokens
 
     def _scene_objects(self, prompt: Prompt) -> SceneObjects:
@@ -245,24 +246,34 @@ class LoHoVLAPolicy:
             targets.append(target)
         return out, targets, missing
 
+    def _places_in_flat(self, prompt: Prompt, text: list[int]) -> bool:
+        """The text places in a bowl or zone (lying flat), and the detector's classes are at hand."""
+        m = self.model
+        _, j = colour_positions(text, m.color_token_ids(), m.word_id("place"))
+        flat = {m.word_id(w) for w in FLAT_KINDS}
+        return prompt.classes is not None and j is not None and j + 1 < len(text) and text[j + 1] in flat
+
+    def _face_centres(self, prompt: Prompt, place_c: int) -> tuple[torch.Tensor, torch.Tensor, float]:
+        """(B, H, W) the blocks' face centres (of either size), those of them inside the bowl or zone of colour
+        `place_c` (in_place.py), and the face width (pixels) they were found with."""
+        m, g = self.model, self.model.cfg.grounding
+        px = WORKSPACE[0] / prompt.height.shape[-1]
+        inner, outer = (metres_to_pixels(r, px) for r in g.inside_ring)
+        table = len(m.presence.colors)
+        share = ring_share(prompt.classes, prompt.height, place_c, table, g.stand_height, inner, outer)
+        width = g.face_widths[0] / px
+        centres = disk_centres(prompt.height, g.stand_height, width, g.face_tol)
+        return centres, centres & (share >= g.inside_share), width
+
     def _not_in_place(
         self, prompt: Prompt, text: list[int], pick_logits: torch.Tensor, pick_c: int | None, place_c: int | None
     ) -> tuple[torch.Tensor, bool]:
         """The pick map without the blocks already inside the bowl or zone the text places in (in_place.py), and
         whether that left none of the pick colour (the sub-task is done: a no-op)."""
-        m, g = self.model, self.model.cfg.grounding
-        if pick_c is None or place_c is None or g.inside_share <= 0 or prompt.classes is None:
-            return pick_logits, False
-        _, j = colour_positions(text, m.color_token_ids(), m.word_id("place"))
-        if j is None or j + 1 >= len(text) or text[j + 1] not in {m.word_id(w) for w in FLAT_KINDS}:
+        g = self.model.cfg.grounding
+        if pick_c is None or place_c is None or g.inside_share <= 0 or not self._places_in_flat(prompt, text):
             return pick_logits, False  # placed on a block: place_apart's check
-        px = WORKSPACE[0] / prompt.height.shape[-1]
-        inner, outer = (metres_to_pixels(r, px) for r in g.inside_ring)
-        table = len(m.presence.colors)
-        share = ring_share(prompt.classes, prompt.height, place_c, table, g.stand_height, inner, outer)
-        width = g.face_widths[0] / px  # judged at the face centres of blocks of either size, then over the faces
-        centres = disk_centres(prompt.height, g.stand_height, width, g.face_tol)
-        seeds = centres & (share >= g.inside_share)
+        centres, seeds, width = self._face_centres(prompt, place_c)
         hw = pick_logits.shape[-2:]
         inside = mask_cells(grow_to_faces(seeds, prompt.height, width, g.face_tol), hw)
         tops = grow_to_faces(centres, prompt.height, width, g.face_tol)  # blocks' faces, not a bowl or zone's floor
@@ -270,6 +281,22 @@ class LoHoVLAPolicy:
         if (own & ~inside).any():
             return pick_logits.masked_fill(inside, float("-inf")), False
         return pick_logits, bool(own.any())
+
+    def _landed(self, prompt: Prompt) -> bool:
+        """After a step that carried its sub-task out: the block sits inside the bowl or zone the sub-task named
+        (a block face inside it near the place point), so the sub-task was done as written. True for a place on
+        a block (step_evidence.py read that) or when the policy cannot tell."""
+        m, g = self.model, self.model.cfg.grounding
+        text = self.subtask_ids
+        _, place_c = named_colors(text, m.color_token_ids(), m.word_id("place")) if m.presence else (None, None)
+        if self.last_move is None or place_c is None or g.inside_share <= 0 or not self._places_in_flat(prompt, text):
+            return True
+        _, seeds, _ = self._face_centres(prompt, place_c)
+        h, w = seeds.shape[-2:]
+        nx, ny = to_norm(*self.last_move[1].place[0][:2])
+        r, c = int((ny + 1) / 2 * h), int((nx + 1) / 2 * w)
+        k = metres_to_pixels(g.place_apart, WORKSPACE[0] / w)  # the block lands within a few cm of the place point
+        return bool(seeds[0, max(r - k, 0) : r + k + 1, max(c - k, 0) : c + k + 1].any())
 
     def _replan_noops(self, prompt: Prompt, prompt_len: int, action: Action, height: np.ndarray) -> Action:
         """The planned sub-task's action is a no-op (already done): plan again without it, up to
@@ -298,12 +325,14 @@ class LoHoVLAPolicy:
     # --- Policy protocol ---------------------------------------------------------------------------
     def act(self, obs: dict[str, Any], feedback: Feedback) -> Step:
         done = self._carried_out(obs["height"]) if feedback.step and self.rule.strategy == "evidence" else False
-        self.failed.update(tuple(self.subtask_ids), feedback.step, feedback.reward, done)
         plan = self.hierarchical and self.rule.should_plan(feedback.step, feedback.reward, done)
         with torch.inference_mode():
             t0 = time.perf_counter()
             prompt = self._prefill(obs, plan)
             t1 = time.perf_counter()
+            # done as written and unrewarded: avoided for the episode; a block set down beside its zone: retried
+            spent = done and feedback.reward <= 0 and self._landed(prompt)
+            self.failed.update(tuple(self.subtask_ids), feedback.step, feedback.reward, spent)
             prompt_len = prompt.cache.length
             if plan:
                 self.subtask_ids = self._plan(prompt)
