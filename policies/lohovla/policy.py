@@ -2,14 +2,15 @@
 
 Per decision: encode the image, prefill [image][goal][BOS] into a KV cache, decode a sub-task (only when the
 re-planning rule says so; otherwise reuse the cached one), read the readout state after the sub-task, take the
-score maps' modes (weighted by the colour detector's map of the colours the text names: action_grounding.py)
+score maps' modes, kept to the objects the text names (grounded_targets.py: colour, size, not already in place),
 and refine them with the flow head. Step.replanned is True exactly on planning steps, so the evaluation's
 planning accuracy counts only those.
 
-On a planning step whose action is a no-op (the place map peaks on the pick point and nothing of the place colour
-lies apart from it: the pair is already stacked, the block already in its bowl) the sub-task is planned again
-without it before a step is spent. Re-planning follows Algorithm 1 with the `evidence` rule by default
-(closed_loop.py): a failed step whose heightmaps show the block moved from pick to place re-plans at once.
+A sub-task whose action is a no-op here (already done: the pair stacked, every block of its colour in its zone;
+or naming a block not to be seen) is planned again without it before a step is spent, on a planning step and on a
+retry alike. Re-planning follows Algorithm 1 with the `evidence` rule by default (closed_loop.py): a failed step
+whose heightmaps show the block moved from pick to place re-plans at once; if the block also landed inside the
+bowl or zone named, the sub-task is avoided for the rest of the episode.
 """
 
 from __future__ import annotations
@@ -23,32 +24,12 @@ import torch
 
 from lohovla.closed_loop import FailedSubtasks, ReplanRule
 from lohovla.policies.base import Action, Feedback, Step
-from lohovla.policies.lohovla.action_codec import decode_action, to_norm
-from lohovla.policies.lohovla.action_grounding import (
-    WORKSPACE,
-    apart_from,
-    cell_probs,
-    colour_positions,
-    ground_map,
-    mask_cells,
-    metres_apart,
-    named_colors,
-    prob_at,
-    within_reach,
-)
+from lohovla.policies.lohovla.action_codec import decode_action
+from lohovla.policies.lohovla.action_grounding import WORKSPACE, within_reach
 from lohovla.policies.lohovla.action_head import flow_sample, map_mode
 from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
-from lohovla.policies.lohovla.block_size import (
-    SIZE_WORDS,
-    disk_centres,
-    face_centre,
-    grow_to_faces,
-    named_sizes,
-    sized_faces,
-    sized_pixels,
-)
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult
-from lohovla.policies.lohovla.in_place import metres_to_pixels, ring_share
+from lohovla.policies.lohovla.grounded_targets import GroundedTargets, Targets
 from lohovla.policies.lohovla.model import LoHoVLAModel
 from lohovla.policies.lohovla.novel_plan import crop, novel_decode
 from lohovla.policies.lohovla.object_check import FLAT_KINDS, SceneObjects, check_objects, seen_colors
@@ -89,6 +70,7 @@ class LoHoVLAPolicy:
         self.goal, self.goal_ids, self.subtask, self.subtask_ids = "", [], "", []
         self.last_move: tuple[np.ndarray, Action] | None = None  # heightmap and action of the previous step
         self.gen = torch.Generator().manual_seed(seed)
+        self.grounding = GroundedTargets(self.model)
 
     @property
     def hierarchical(self) -> bool:
@@ -179,124 +161,26 @@ class LoHoVLAPolicy:
         return cache.run(emb, torch.tensor(blocks))[:, -1]
 
     def _action(self, prompt: Prompt, h: torch.Tensor, height: np.ndarray) -> tuple[Action, bool]:
-        """The action, and whether it is a no-op: the place map peaks on the pick point and nothing of the place
-        colour lies apart from it (the sub-task is already done, or names one object twice)."""
+        """The action, and whether it is a no-op here (grounded_targets.py: already done, or it names what is not
+        there); ungrounded, the score maps' modes and never a no-op."""
         m, img, dense = self.model, prompt.img, prompt.dense
         pick_logits, place_logits = m.action_maps(dense, h)
-        noop, sized = False, (False, False)
-        if prompt.pixels is not None:  # grounded actions: the maps peak only where the named colours are
-            g = m.cfg.grounding
+        if prompt.pixels is not None:  # grounded actions: the maps peak only where the named objects are
             text = self.subtask_ids if self.hierarchical else self.goal_ids  # what the readout state read
-            pick_c, place_c = named_colors(text, m.color_token_ids(), m.word_id("place"))
-            cells = cell_probs(prompt.pixels, pick_logits.shape[-2:], g.action_dilate)
-            at = cell_probs(prompt.pixels, pick_logits.shape[-2:], 1) if g.action_floor == 0 else cells
-            pick_logits = ground_map(pick_logits, at, pick_c, g.action_floor)  # hard: the pick on the colour itself
-            place_logits = ground_map(place_logits, cells, place_c, g.action_floor)
-            maps, colours = (pick_logits, place_logits), (pick_c, place_c)
-            (pick_logits, place_logits), faces, unseen = self._sized(prompt, text, maps, colours)
-            pick_logits, noop = self._not_in_place(prompt, text, pick_logits, pick_c, place_c)
-            noop = noop or unseen
-            pick_xy, place_xy = map_mode(pick_logits), map_mode(place_logits)
-            radius = g.face_widths[1] / (WORKSPACE[0] / prompt.height.shape[-1])
-            pick_xy = pick_xy if faces[0] is None else face_centre(faces[0], pick_xy, radius)
-            place_xy = place_xy if faces[1] is None else face_centre(faces[1], place_xy, radius)
-            sized = (faces[0] is not None, faces[1] is not None)
-            if place_c is not None and g.place_apart > 0 and metres_apart(pick_xy, place_xy) < g.place_apart:
-                apart = apart_from(place_logits, pick_xy, g.place_apart, WORKSPACE)
-                other = map_mode(apart) if torch.isfinite(apart).any() else None  # None: nowhere else to place
-                placed = other is None or prob_at(cells, place_c, other) < g.object_prob
-                noop = noop or placed
-                place_xy = place_xy if placed else other  # a place target apart from the pick: the other object
+            t = self.grounding.targets(prompt, text, pick_logits, place_logits)
         else:
-            pick_xy, place_xy = map_mode(pick_logits), map_mode(place_logits)
-        start = torch.stack([pick_xy, place_xy], 1)
+            t = Targets(map_mode(pick_logits), map_mode(place_logits))
+        start = torch.stack([t.pick_xy, t.place_xy], 1)
         v = flow_sample(m.flow, start, img, dense, h, self.flow_steps, m.cfg.action.start_sigma, self.gen)
-        if sized != (False, False) and m.cfg.grounding.flow_reach > 0:
-            v = within_reach(v, start, m.cfg.grounding.flow_reach, WORKSPACE, sized)
-        return decode_action(v[0].cpu().numpy(), np.asarray(height)), noop
-
-    def _sized(
-        self,
-        prompt: Prompt,
-        text: list[int],
-        maps: tuple[torch.Tensor, torch.Tensor],
-        colours: tuple[int | None, int | None],
-    ) -> tuple[list[torch.Tensor], list[torch.Tensor | None], bool]:
-        """The pick and place maps, each kept to the cells of the blocks of the size and colour its half of the text
-        names (block_size.py), those blocks' pixels, and whether one named is nowhere to be seen (covered by a block
-        already stacked on it, or not in the scene: a no-op). A map whose text names no size is left alone, as is
-        one whose sized block is not seen (pixels None)."""
-        m, g = self.model, self.model.cfg.grounding
-        sizes = named_sizes(text, [m.word_id(w) for w in SIZE_WORDS], m.word_id("place"))
-        if not g.size_words or all(s is None for s in sizes):
-            return list(maps), [None, None], False
-        px = WORKSPACE[0] / prompt.height.shape[-1]
-        widths = (g.face_widths[0] / px, g.face_widths[1] / px)
-        faces = sized_faces(prompt.height, g.stand_height, widths, g.face_tol)
-        out, targets, missing = [], [], False
-        for logits, size, colour in zip(maps, sizes, colours):
-            target = None
-            if size is not None and colour is not None:
-                target = sized_pixels(prompt.pixels, colour, faces[:, size], g.object_prob)
-                keep = mask_cells(target, logits.shape[-2:])
-                target = target if keep.any() else None
-                missing = missing or target is None
-                logits = logits.masked_fill(~keep, float("-inf")) if target is not None else logits
-            out.append(logits)
-            targets.append(target)
-        return out, targets, missing
-
-    def _places_in_flat(self, prompt: Prompt, text: list[int]) -> bool:
-        """The text places in a bowl or zone (lying flat), and the detector's classes are at hand."""
-        m = self.model
-        _, j = colour_positions(text, m.color_token_ids(), m.word_id("place"))
-        flat = {m.word_id(w) for w in FLAT_KINDS}
-        return prompt.classes is not None and j is not None and j + 1 < len(text) and text[j + 1] in flat
-
-    def _face_centres(self, prompt: Prompt, place_c: int) -> tuple[torch.Tensor, torch.Tensor, float]:
-        """(B, H, W) the blocks' face centres (of either size), those of them inside the bowl or zone of colour
-        `place_c` (in_place.py), and the face width (pixels) they were found with."""
-        m, g = self.model, self.model.cfg.grounding
-        px = WORKSPACE[0] / prompt.height.shape[-1]
-        inner, outer = (metres_to_pixels(r, px) for r in g.inside_ring)
-        table = len(m.presence.colors)
-        share = ring_share(prompt.classes, prompt.height, place_c, table, g.stand_height, inner, outer)
-        width = g.face_widths[0] / px
-        centres = disk_centres(prompt.height, g.stand_height, width, g.face_tol)
-        return centres, centres & (share >= g.inside_share), width
-
-    def _not_in_place(
-        self, prompt: Prompt, text: list[int], pick_logits: torch.Tensor, pick_c: int | None, place_c: int | None
-    ) -> tuple[torch.Tensor, bool]:
-        """The pick map without the blocks already inside the bowl or zone the text places in (in_place.py), and
-        whether that left none of the pick colour (the sub-task is done: a no-op)."""
-        g = self.model.cfg.grounding
-        if pick_c is None or place_c is None or g.inside_share <= 0 or not self._places_in_flat(prompt, text):
-            return pick_logits, False  # placed on a block: place_apart's check
-        centres, seeds, width = self._face_centres(prompt, place_c)
-        hw = pick_logits.shape[-2:]
-        inside = mask_cells(grow_to_faces(seeds, prompt.height, width, g.face_tol), hw)
-        tops = grow_to_faces(centres, prompt.height, width, g.face_tol)  # blocks' faces, not a bowl or zone's floor
-        own = mask_cells((prompt.pixels[:, pick_c] >= g.object_prob) & tops, hw)
-        if (own & ~inside).any():
-            return pick_logits.masked_fill(inside, float("-inf")), False
-        return pick_logits, bool(own.any())
+        if t.sized != (False, False) and m.cfg.grounding.flow_reach > 0:
+            v = within_reach(v, start, m.cfg.grounding.flow_reach, WORKSPACE, t.sized)
+        return decode_action(v[0].cpu().numpy(), np.asarray(height)), t.noop
 
     def _landed(self, prompt: Prompt) -> bool:
-        """After a step that carried its sub-task out: the block sits inside the bowl or zone the sub-task named
-        (a block face inside it near the place point), so the sub-task was done as written. True for a place on
-        a block (step_evidence.py read that) or when the policy cannot tell."""
-        m, g = self.model, self.model.cfg.grounding
-        text = self.subtask_ids
-        _, place_c = named_colors(text, m.color_token_ids(), m.word_id("place")) if m.presence else (None, None)
-        if self.last_move is None or place_c is None or g.inside_share <= 0 or not self._places_in_flat(prompt, text):
+        """The block the previous step carried out sits inside the bowl or zone its sub-task named."""
+        if self.last_move is None or prompt.pixels is None or self.model.presence is None:
             return True
-        _, seeds, _ = self._face_centres(prompt, place_c)
-        h, w = seeds.shape[-2:]
-        nx, ny = to_norm(*self.last_move[1].place[0][:2])
-        r, c = int((ny + 1) / 2 * h), int((nx + 1) / 2 * w)
-        k = metres_to_pixels(g.place_apart, WORKSPACE[0] / w)  # the block lands within a few cm of the place point
-        return bool(seeds[0, max(r - k, 0) : r + k + 1, max(c - k, 0) : c + k + 1].any())
+        return self.grounding.landed(prompt, self.subtask_ids, self.last_move[1].place[0][:2])
 
     def _replan_noops(self, prompt: Prompt, prompt_len: int, action: Action, height: np.ndarray) -> Action:
         """The planned sub-task's action is a no-op (already done): plan again without it, up to
