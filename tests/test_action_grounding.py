@@ -287,3 +287,19 @@ def test_a_block_set_down_beside_its_zone_is_not_done_as_written(grounded_model,
     finally:
         model.presence = detector
     assert landed == in_zone
+
+
+@torch.no_grad()
+def test_a_sized_block_already_in_its_zone_is_a_noop_not_an_empty_map(grounded_model) -> None:
+    """The size mask keeps only the bigger red block, in its zone; the in-place check, seeing the smaller red block
+    outside, would remove the bigger one too: the map must keep a cell (its mode defined), and the sub-task is
+    done."""
+    things = [
+        (RED, ZONE_ROWS, ZONE_COLS, 0.0),
+        (RED, slice(107, 117), slice(35, 45), 0.06),  # the bigger red block, inside the red zone
+        (RED, slice(20, 26), slice(37, 43), 0.04),  # the smaller one, outside
+    ]
+    pick, place, noop = _pick_place(
+        grounded_model, things, "pick up the bigger red block and place it in the red zone."
+    )
+    assert noop and all(np.isfinite(pick)) and all(np.isfinite(place))

@@ -8,6 +8,8 @@ checked against what the detector and the heightmap show (the modules named belo
 3. already in place: the pick skips blocks already inside the bowl or zone the text places in (in_place.py);
 4. a place on the pick point moves to the other object of the place colour (`place_apart`).
 
+Where the size mask chose a target, `Targets.sized` tells the policy to keep the flow head's refinement near it.
+
 The result says whether the sub-task is a no-op here (nothing of the pick colour left to move, a named block not
 seen, a place on itself with no other object): the policy then plans again before spending a step. `landed`
 reads, after a step, whether its block went inside the bowl or zone the text named.
@@ -137,7 +139,8 @@ class GroundedTargets:
                 keep = mask_cells(target, logits.shape[-2:])
                 target = target if keep.any() else None
                 missing = missing or target is None
-                logits = logits.masked_fill(~keep, float("-inf")) if target is not None else logits
+                kept = keep_cells(logits, keep) if target is not None else None
+                logits = logits if kept is None else kept
             out.append(logits)
             targets.append(target)
         return out, targets, missing
@@ -173,6 +176,14 @@ class GroundedTargets:
         inside = mask_cells(grow_to_faces(seeds, prompt.height, width, g.face_tol), hw)
         tops = grow_to_faces(centres, prompt.height, width, g.face_tol)  # blocks' faces, not a bowl or zone's floor
         own = mask_cells((prompt.pixels[:, pick_c] >= g.object_prob) & tops, hw)
-        if (own & ~inside).any():
-            return pick_logits.masked_fill(inside, float("-inf")), False
-        return pick_logits, bool(own.any())
+        kept = keep_cells(pick_logits, ~inside) if (own & ~inside).any() else None
+        if kept is not None:
+            return kept, False
+        return pick_logits, bool(own.any())  # all of the pick colour in place (or masked before): done
+
+
+def keep_cells(logits: torch.Tensor, keep: torch.Tensor) -> torch.Tensor | None:
+    """logits with the cells outside `keep` set to -inf; None where that leaves no finite cell (the masks before
+    this one already ruled those out), so a map never loses every cell and its mode stays defined."""
+    out = logits.masked_fill(~keep, float("-inf"))
+    return out if bool(torch.isfinite(out).flatten(1).any(-1).all()) else None

@@ -174,6 +174,8 @@ class LoHoVLAPolicy:
         v = flow_sample(m.flow, start, img, dense, h, self.flow_steps, m.cfg.action.start_sigma, self.gen)
         if t.sized != (False, False) and m.cfg.grounding.flow_reach > 0:
             v = within_reach(v, start, m.cfg.grounding.flow_reach, WORKSPACE, t.sized)
+        if not torch.isfinite(v).all():  # never sent to a robot: a bug in the checks above, not a bad scene
+            raise RuntimeError(f"non-finite action for {self.model.codec.decode(self.subtask_ids)!r}")
         return decode_action(v[0].cpu().numpy(), np.asarray(height)), t.noop
 
     def _landed(self, prompt: Prompt) -> bool:
