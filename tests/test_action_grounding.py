@@ -229,7 +229,7 @@ def _pick_place(model, things, subtask: str):
     return (rows[0], cols[0]), (rows[1], cols[1]), noop
 
 
-RED, BLUE = 0, 1
+RED, BLUE, GREEN = 0, 1, 2
 ZONE_ROWS, ZONE_COLS = slice(100, 124), slice(28, 52)  # a blue zone, 15 cm square
 
 
@@ -303,3 +303,32 @@ def test_a_sized_block_already_in_its_zone_is_a_noop_not_an_empty_map(grounded_m
         grounded_model, things, "pick up the bigger red block and place it in the red zone."
     )
     assert noop and all(np.isfinite(pick)) and all(np.isfinite(place))
+
+
+@torch.no_grad()
+def test_a_place_in_a_zone_keeps_to_that_zone(grounded_model) -> None:
+    """The place map may peak on another zone: the place keeps to the zone named, whatever the soft colour floor
+    would allow."""
+    model = grounded_model
+    things = [
+        (BLUE, ZONE_ROWS, ZONE_COLS, 0.0),  # the blue zone, rows 100-123
+        (GREEN, slice(20, 44), slice(28, 52), 0.0),  # a green zone
+        (RED, slice(60, 66), slice(37, 43), 0.04),  # a red block
+    ]
+    detector, model.presence = model.presence, _Layout(COLORS, channels=4)
+    model.presence.things = [t[:3] for t in things]
+    try:
+        policy = LoHoVLAPolicy(model)
+        obs = _layout_obs(things)
+        policy.reset(obs["goal"])
+        text = model.codec.encode("pick up the red block and place it in the blue zone.")
+        prompt = policy._prefill(obs)
+        for row in (8, 15):  # cells (of 40 x 20) on the green zone, on the red block
+            logits = torch.zeros(1, 40, 20)
+            logits[0, row, 10] = 50.0
+            cells = cell_probs(prompt.pixels, (40, 20), 3)
+            kept = policy.grounding._on_floor(prompt, text, logits, COLORS.index("blue"), cells)
+            r = int(kept[0].flatten().argmax()) // 20
+            assert 24 <= r <= 31  # the blue zone's cells (rows 100-123 of 160), a cell around
+    finally:
+        model.presence = detector

@@ -80,6 +80,7 @@ class GroundingConfig:
     place_apart: float = 0.04  # a place point nearer the pick point than this (m) moves to the named colour apart
     inside_share: float = 0.4  # a block whose ring is this much the place bowl's/zone's colour is in place; 0: off
     inside_ring: tuple[float, float] = (0.025, 0.045)  # that ring's inner and outer half-widths (m, in_place.py)
+    hard_zone: bool = True  # a place in a zone only where its colour is seen (grounded_targets.py)
     face_widths: tuple[float, float] = (0.03, 0.045)  # top faces holding disks this wide (m): smaller, bigger
     size_words: bool = True  # "smaller"/"bigger" keep the pick (place) to blocks of that size (block_size.py)
     face_tol: float = 0.008  # heights within this (m) are one face
