@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import hydra
 from omegaconf import DictConfig
 
@@ -10,7 +12,7 @@ from lohovla.cli.common import CONFIG_PATH, to_dict
 
 @hydra.main(version_base="1.3", config_path=CONFIG_PATH, config_name="eval")
 def main(cfg: DictConfig) -> None:
-    from lohovla.evaluation.evaluate import evaluate
+    from lohovla.evaluation.evaluate import crashed_episodes, evaluate
     from lohovla.evaluation.report import results_markdown, write_report
 
     tasks = cfg.tasks if isinstance(cfg.tasks, str) else list(cfg.tasks)
@@ -28,6 +30,11 @@ def main(cfg: DictConfig) -> None:
     paths = write_report(result, cfg.out)
     print(results_markdown(result))
     print("wrote " + ", ".join(str(p) for p in paths.values()))
+    crashed = crashed_episodes(result)
+    if crashed:  # counted as failures above; a bug to fix, so the run fails
+        for e in crashed[:10]:
+            print(f"CRASHED {e['task']} seed {e['seed']}: {e['crashed']}", file=sys.stderr)
+        raise SystemExit(f"{len(crashed)} episode(s) raised; they count as failures in the report")
 
 
 if __name__ == "__main__":

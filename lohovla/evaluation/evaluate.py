@@ -43,7 +43,10 @@ class _Runner:
 
         if task not in self.envs:
             self.envs[task] = make_env(task, split=self.split, mode=self.mode, **self.env_kwargs)
-        ep = run_episode(self.policy, self.envs[task], seed)
+        try:
+            ep = run_episode(self.policy, self.envs[task], seed)
+        except Exception as exc:  # one episode's bug must not cost the other episodes' results
+            return crashed_episode(task, seed, exc)
         return {
             "task": task,
             "seed": seed,
@@ -58,6 +61,25 @@ class _Runner:
             "plan_ms": [t.get("plan_ms", 0.0) for t in ep.timings],
             "action_ms": [t.get("action_ms", 0.0) for t in ep.timings],
         }
+
+
+def crashed_episode(task: str, seed: int, exc: BaseException) -> dict[str, Any]:
+    """The record of an episode whose policy (or env) raised: failed, no steps, the error kept to report."""
+    return {
+        "task": task,
+        "seed": seed,
+        "score": 0.0,
+        "success": False,
+        "steps": 0,
+        "subtasks": [],
+        "replans": 0,
+        "plan_correct": [],
+        "decision_ms": [],
+        "errors": [],
+        "plan_ms": [],
+        "action_ms": [],
+        "crashed": f"{type(exc).__name__}: {exc}",
+    }
 
 
 _WORKER: _Runner | None = None
@@ -77,7 +99,7 @@ def _run_job(job: tuple[str, int]) -> dict[str, Any]:
 
 def _aggregate(task: str, eps: list[dict[str, Any]]) -> dict[str, Any]:
     scores = np.array([e["score"] for e in eps])
-    decisions = np.concatenate([e["decision_ms"] for e in eps]) if eps else np.zeros(0)
+    decisions = np.concatenate([np.asarray(e["decision_ms"], float) for e in eps]) if eps else np.zeros(0)
     plans = [p for e in eps for p in e["plan_ms"] if p > 0]  # steps that kept their sub-task plan 0 ms
     correct = [c for e in eps for c in e["plan_correct"]]
     return {
@@ -94,6 +116,7 @@ def _aggregate(task: str, eps: list[dict[str, Any]]) -> dict[str, Any]:
         "decision_ms_p95": float(np.percentile(decisions, 95)) if decisions.size else None,
         "plan_ms_median": float(np.median(plans)) if plans else None,
         "invalid_actions": int(sum(len(e["errors"]) for e in eps)),
+        "crashed": int(sum(1 for e in eps if e.get("crashed"))),
     }
 
 
@@ -111,7 +134,9 @@ def evaluate(
 ) -> EvalResult:
     """Run `episodes` seeds of `split` (from its first_index-th seed) for each task and aggregate.
 
-    `policy` is a Policy object or a spec for `load_policy` (cheaper to hand to worker processes).
+    `policy` is a Policy object or a spec for `load_policy` (cheaper to hand to worker processes). An episode whose
+    policy raises counts as failed and keeps its error (`crashed`); the others run on (`crashed_episodes` lists
+    them, and lohovla-eval exits non-zero after writing its report).
     """
     if episodes < 1:
         raise ValueError("episodes must be >= 1")
@@ -144,3 +169,8 @@ def evaluate(
         "workers": workers,
     }
     return EvalResult(per_task=per_task, episodes=results, config=config)
+
+
+def crashed_episodes(result: EvalResult) -> list[dict[str, Any]]:
+    """The episodes whose policy raised, with their errors."""
+    return [e for e in result.episodes if e.get("crashed")]

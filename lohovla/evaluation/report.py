@@ -43,6 +43,10 @@ def results_markdown(result: EvalResult) -> str:
             f"| {_fmt(r['success_rate'])} | {_fmt(lo[0])} | {_fmt(lo[1])} | {_fmt(va[0])} | {_fmt(va[1])} "
             f"| {_fmt(r['planning_accuracy'])} | {_fmt(r['decision_ms_median'])} |"
         )
+    crashed = [e for e in result.episodes if e.get("crashed")]
+    if crashed:
+        lines += ["", f"**{len(crashed)} episode(s) raised and count as failures:**", ""]
+        lines += [f"- {e['task']} seed {e['seed']}: {e['crashed']}" for e in crashed[:20]]
     return "\n".join(lines) + "\n"
 
 
