@@ -63,7 +63,8 @@ class ReplanRule:
 @dataclass
 class FailedSubtasks:
     """What a re-plan should not write again: the last `keep` sub-tasks that failed since the last rewarded step,
-    and, for the whole episode, every sub-task that was carried out (step_evidence.py) and earned nothing.
+    and, for the whole episode, every sub-task that was done as written (carried out, step_evidence.py, and its
+    block where the text said) and earned nothing.
 
     A greedy planner shown the same scene writes the same sub-task, so re-planning after K failures alone can stall
     on a wrong one; `keep=0` is Algorithm 1 as published (nothing avoided). A sub-task done without reward stays
@@ -73,7 +74,7 @@ class FailedSubtasks:
 
     keep: int = 1
     recent: list = field(default_factory=list)
-    spent: set = field(default_factory=set)  # carried out, unrewarded: avoided for the rest of the episode
+    spent: set = field(default_factory=set)  # done as written, unrewarded: avoided for the rest of the episode
 
     def __post_init__(self) -> None:
         if self.keep < 0:
@@ -87,9 +88,9 @@ class FailedSubtasks:
     def avoid(self) -> set:
         return set(self.recent) | self.spent
 
-    def update(self, subtask: Hashable, step: int, reward: float, carried_out: bool = False) -> None:
-        """Feedback of the step that tried `subtask` (None or empty: nothing planned yet); `carried_out`: that step
-        visibly moved a block from its pick point to its place point."""
+    def update(self, subtask: Hashable, step: int, reward: float, spent: bool = False) -> None:
+        """Feedback of the step that tried `subtask` (None or empty: nothing planned yet); `spent`: that step did
+        the sub-task as written (the policy reads that from the heightmaps) and it earned nothing."""
         if step == 0:
             self.reset()
         elif reward > 0:
@@ -98,5 +99,5 @@ class FailedSubtasks:
             if subtask in self.recent:
                 self.recent.remove(subtask)
             self.recent = [*self.recent, subtask][-self.keep :]
-            if carried_out:
+            if spent:
                 self.spent.add(subtask)

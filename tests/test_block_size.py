@@ -6,8 +6,8 @@ import math
 
 import torch
 
-from lohovla.policies.lohovla.action_grounding import mask_cells
-from lohovla.policies.lohovla.block_size import face_centre, named_sizes, sized_faces, sized_pixels
+from lohovla.policies.lohovla.action_grounding import mask_cells, named_words
+from lohovla.policies.lohovla.block_size import face_centre, sized_faces, sized_pixels
 
 PX = 0.00625  # half-resolution pixel (m)
 WIDTHS = (0.03 / PX, 0.045 / PX)  # the shipped face widths, in pixels
@@ -48,9 +48,9 @@ def test_faces_tell_the_sizes_apart_at_any_yaw() -> None:
 
 def test_named_sizes_split_at_place() -> None:
     sizes, place = [38, 39], 20
-    assert named_sizes([1, 38, 5, 20, 6, 39, 7], sizes, place) == (0, 1)
-    assert named_sizes([1, 39, 5, 20, 6, 7], sizes, place) == (1, None)
-    assert named_sizes([1, 5, 20, 6, 7], sizes, place) == (None, None)
+    assert named_words([1, 38, 5, 20, 6, 39, 7], sizes, place) == (0, 1)
+    assert named_words([1, 39, 5, 20, 6, 7], sizes, place) == (1, None)
+    assert named_words([1, 5, 20, 6, 7], sizes, place) == (None, None)
 
 
 def test_the_sized_target_and_its_centre() -> None:

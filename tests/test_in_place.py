@@ -7,7 +7,7 @@ import torch
 
 from lohovla.policies.lohovla.action_grounding import mask_cells
 from lohovla.policies.lohovla.block_size import disk_centres, grow_to_faces
-from lohovla.policies.lohovla.in_place import metres_to_pixels, ring_share
+from lohovla.policies.lohovla.in_place import box_sum, metres_to_pixels, ring_share
 
 ZONE, BLOCK, TABLE = 0, 1, 2  # classes: the zone's colour, the blocks' colour, the table
 
@@ -46,3 +46,10 @@ def test_judged_at_the_face_centre_and_grown_over_the_block() -> None:
     cells = mask_cells(inside, (20, 20))  # 4 x 4 pixel cells
     assert cells[0, 8, 8] and not cells[0, 8, 11] and not cells[0, 15, 15]
     assert metres_to_pixels(0.025, 0.00625) == 4 and metres_to_pixels(0.001, 0.00625) == 1
+
+
+def test_box_sums_count_the_square_and_nothing_outside_the_map() -> None:
+    ones = torch.ones(1, 5, 6)
+    sums = box_sum(ones, 1)
+    assert sums[0, 0, 0] == 4 and sums[0, 2, 2] == 9 and sums[0, 4, 5] == 4 and sums[0, 0, 3] == 6
+    assert torch.equal(box_sum(ones, 10), torch.full((1, 5, 6), 30.0))  # bigger than the map: all of it

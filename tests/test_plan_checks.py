@@ -10,7 +10,7 @@ from _model_fixtures import random_obs
 
 from lohovla.closed_loop import FailedSubtasks
 from lohovla.policies.base import Feedback
-from lohovla.policies.lohovla.action_grounding import colour_positions
+from lohovla.policies.lohovla.action_grounding import word_positions
 from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
 from lohovla.policies.lohovla.backbone import head_logits
 from lohovla.policies.lohovla.novel_plan import novel_decode
@@ -39,7 +39,7 @@ def test_failed_subtasks_remember_the_last_failures_until_a_reward() -> None:
 
 def test_a_subtask_done_without_reward_is_avoided_for_the_episode() -> None:
     f = FailedSubtasks(keep=1)
-    f.update(("odd",), 1, 0.0, carried_out=True)  # moved, earned nothing
+    f.update(("odd",), 1, 0.0, spent=True)  # moved, earned nothing
     f.update(("miss",), 2, 0.0)  # a missed grasp: only remembered until the next reward
     assert f.avoid == {("odd",), ("miss",)} and f.recent == [("miss",)]
     f.update(("even",), 3, 0.5)
@@ -47,7 +47,7 @@ def test_a_subtask_done_without_reward_is_avoided_for_the_episode() -> None:
     f.update(("odd",), 0, 0.0)
     assert f.avoid == set()  # a new episode
     off = FailedSubtasks(keep=0)
-    off.update(("odd",), 1, 0.0, carried_out=True)
+    off.update(("odd",), 1, 0.0, spent=True)
     assert off.avoid == set()  # Algorithm 1 as published
 
 
@@ -144,9 +144,9 @@ def test_seen_colours_stand_on_a_raised_patch_or_lie_flat() -> None:
 
 
 def test_colour_positions_split_at_place() -> None:
-    assert colour_positions([1, 10, 2, 11, 5, 12, 13], [10, 11, 12], 5) == (3, 5)
-    assert colour_positions([1, 2, 5, 12], [10, 11, 12], 5) == (None, 3)
-    assert colour_positions([1, 10, 5, 2], [10, 11, 12], 5) == (1, None)
+    assert word_positions([1, 10, 2, 11, 5, 12, 13], [10, 11, 12], 5) == (3, 5)
+    assert word_positions([1, 2, 5, 12], [10, 11, 12], 5) == (None, 3)
+    assert word_positions([1, 10, 5, 2], [10, 11, 12], 5) == (1, None)
 
 
 def _scene(model, standing: tuple[str, ...], flat: tuple[str, ...]) -> SceneObjects:

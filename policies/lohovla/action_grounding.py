@@ -23,20 +23,20 @@ from lohovla.policies.lohovla.action_head import cell_centres
 WORKSPACE = (X_RANGE[1] - X_RANGE[0], Y_RANGE[1] - Y_RANGE[0])  # (x, y) metres the score maps span
 
 
-def colour_positions(tokens: Sequence[int], color_ids: Sequence[int], place_id: int) -> tuple[int | None, int | None]:
-    """Indices of the pick colour (the last colour word before "place") and the place colour (the first after)."""
+def word_positions(tokens: Sequence[int], ids: Sequence[int], place_id: int) -> tuple[int | None, int | None]:
+    """Indices of the pick's word among `ids` (the last before "place") and the place's (the first after): the
+    colours, or the sizes, a sub-task names."""
     cut = list(tokens).index(place_id) if place_id in tokens else len(tokens)
-    before = [j for j in range(cut) if tokens[j] in color_ids]
-    after = [j for j in range(cut, len(tokens)) if tokens[j] in color_ids]
+    before = [j for j in range(cut) if tokens[j] in ids]
+    after = [j for j in range(cut, len(tokens)) if tokens[j] in ids]
     return (before[-1] if before else None), (after[0] if after else None)
 
 
-def named_colors(tokens: Sequence[int], color_ids: Sequence[int], place_id: int) -> tuple[int | None, int | None]:
-    """(pick, place) colour indices into `color_ids` named by a sub-task's tokens; None where it names none."""
-    color_ids = list(color_ids)
-    return tuple(
-        None if j is None else color_ids.index(tokens[j]) for j in colour_positions(tokens, color_ids, place_id)
-    )
+def named_words(tokens: Sequence[int], ids: Sequence[int], place_id: int) -> tuple[int | None, int | None]:
+    """(pick, place) indices into `ids` (colour or size words) named by a sub-task's tokens; None where it names
+    none."""
+    ids = list(ids)
+    return tuple(None if j is None else ids.index(tokens[j]) for j in word_positions(tokens, ids, place_id))
 
 
 def cell_probs(pixel_probs: torch.Tensor, hw: tuple[int, int], dilate: int) -> torch.Tensor:

@@ -13,10 +13,11 @@ a smaller one holds neither. The disk centres, grown back to the face's edges, a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import torch
 import torch.nn.functional as F
+
+from lohovla.policies.lohovla.action_head import cell_centres
+from lohovla.policies.lohovla.color_presence import erode
 
 SIZE_WORDS = ("smaller", "bigger")
 
@@ -42,8 +43,8 @@ def grow_to_faces(seeds: torch.Tensor, height: torch.Tensor, width_px: float, to
     out to the face's corners, and at its height."""
     grow = 2 * (int(width_px / 2) + 2) + 1
     seeds = seeds.float()[:, None]
-    top = F.max_pool2d(seeds * height[:, None], grow, 1, grow // 2)[:, 0]  # the nearby face's height
-    near = F.max_pool2d(seeds, grow, 1, grow // 2)[:, 0] > 0
+    top = -erode(-(seeds * height[:, None]), grow)[:, 0]  # the nearby face's height (a max over the window)
+    near = -erode(-seeds, grow)[:, 0] > 0
     return near & ((height - top).abs() < tol)
 
 
@@ -61,14 +62,6 @@ def sized_faces(height: torch.Tensor, stand_height: float, widths_px: tuple[floa
     return torch.stack([small & ~big, big], 1)
 
 
-def named_sizes(tokens: Sequence[int], size_ids: Sequence[int], place_id: int) -> tuple[int | None, int | None]:
-    """(pick, place) index into `size_ids` ("smaller", "bigger") of the size word before and after "place"."""
-    cut = list(tokens).index(place_id) if place_id in tokens else len(tokens)
-    before = [size_ids.index(t) for t in tokens[:cut] if t in size_ids]
-    after = [size_ids.index(t) for t in tokens[cut:] if t in size_ids]
-    return (before[-1] if before else None), (after[0] if after else None)
-
-
 def sized_pixels(pixel_probs: torch.Tensor, color: int, faces: torch.Tensor, min_prob: float) -> torch.Tensor:
     """(B, H, W) bool: the pixels of the named size's faces (`sized_faces`) seen in `color`."""
     return faces & (pixel_probs[:, color] >= min_prob)
@@ -78,9 +71,7 @@ def face_centre(target: torch.Tensor, xy: torch.Tensor, radius_px: float) -> tor
     """(B, 2) normalised xy: the centroid of the `target` pixels (B, H, W) within `radius_px` of xy (B, 2), where a
     map's mode on a 2.5 cm cell at a face's edge would lift the block under it; xy itself where none lie near."""
     b, h, w = target.shape
-    ys = (torch.arange(h, device=xy.device, dtype=torch.float32) + 0.5) / h * 2 - 1
-    xs = (torch.arange(w, device=xy.device, dtype=torch.float32) + 0.5) / w * 2 - 1
-    gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+    gx, gy = cell_centres((h, w), xy.device).view(h, w, 2).unbind(-1)
     out = xy.clone().float()
     for i in range(b):
         d2 = ((gx - xy[i, 0]) * w / 2) ** 2 + ((gy - xy[i, 1]) * h / 2) ** 2

@@ -27,12 +27,12 @@ from lohovla.policies.lohovla.action_grounding import (
     WORKSPACE,
     apart_from,
     cell_probs,
-    colour_positions,
     ground_map,
     mask_cells,
     metres_apart,
-    named_colors,
+    named_words,
     prob_at,
+    word_positions,
 )
 from lohovla.policies.lohovla.action_head import map_mode
 from lohovla.policies.lohovla.block_size import (
@@ -40,7 +40,6 @@ from lohovla.policies.lohovla.block_size import (
     disk_centres,
     face_centre,
     grow_to_faces,
-    named_sizes,
     sized_faces,
     sized_pixels,
 )
@@ -71,7 +70,7 @@ class GroundedTargets:
     ) -> Targets:
         """Pick and place starts from the maps (B = 1) for the sub-task (or goal) tokens `text`."""
         m, g = self.model, self.g
-        pick_c, place_c = named_colors(text, m.color_token_ids(), m.word_id("place"))
+        pick_c, place_c = named_words(text, m.color_token_ids(), m.word_id("place"))
         cells = cell_probs(prompt.pixels, pick_logits.shape[-2:], g.action_dilate)
         at = cell_probs(prompt.pixels, pick_logits.shape[-2:], 1) if g.action_floor == 0 else cells
         pick_logits = ground_map(pick_logits, at, pick_c, g.action_floor)  # hard: the pick on the colour itself
@@ -99,7 +98,7 @@ class GroundedTargets:
         inside it near the place point), so the sub-task was done as written. True for a place on a block
         (step_evidence.py read that) or when this cannot tell."""
         m, g = self.model, self.g
-        _, place_c = named_colors(text, m.color_token_ids(), m.word_id("place"))
+        _, place_c = named_words(text, m.color_token_ids(), m.word_id("place"))
         if place_c is None or g.inside_share <= 0 or not self._places_in_flat(prompt, text):
             return True
         _, seeds, _ = self._face_centres(prompt, place_c)
@@ -127,7 +126,7 @@ class GroundedTargets:
         already stacked on it, or not in the scene: a no-op). A map whose text names no size is left alone, as is
         one whose sized block is not seen (pixels None)."""
         m, g = self.model, self.g
-        sizes = named_sizes(text, [m.word_id(w) for w in SIZE_WORDS], m.word_id("place"))
+        sizes = named_words(text, [m.word_id(w) for w in SIZE_WORDS], m.word_id("place"))
         if not g.size_words or all(s is None for s in sizes):
             return list(maps), [None, None], False
         px = self._pixel(prompt)
@@ -165,7 +164,7 @@ class GroundedTargets:
         """The text places in a bowl or zone (lying flat; or one of `kinds`), and the detector's classes are at
         hand."""
         m = self.model
-        _, j = colour_positions(text, m.color_token_ids(), m.word_id("place"))
+        _, j = word_positions(text, m.color_token_ids(), m.word_id("place"))
         flat = {m.word_id(w) for w in kinds}
         return prompt.classes is not None and j is not None and j + 1 < len(text) and text[j + 1] in flat
 

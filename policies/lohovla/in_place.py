@@ -25,10 +25,7 @@ def ring_share(
     flat = height.to(classes.device) < stand_height
 
     def ring_sum(mask: torch.Tensor) -> torch.Tensor:
-        m = mask.float()[:, None]
-        big = F.avg_pool2d(m, 2 * outer + 1, 1, outer, count_include_pad=True) * (2 * outer + 1) ** 2
-        small = F.avg_pool2d(m, 2 * inner - 1, 1, inner - 1, count_include_pad=True) * (2 * inner - 1) ** 2
-        return (big - small)[:, 0]
+        return box_sum(mask, outer) - box_sum(mask, inner - 1)
 
     on = ring_sum(flat & (classes == color))
     off = ring_sum(flat & (classes == table))
@@ -38,3 +35,15 @@ def ring_share(
 def metres_to_pixels(metres: float, pixel_size: float) -> int:
     """A distance in whole pixels (at least 1)."""
     return max(1, round(metres / pixel_size))
+
+
+def box_sum(mask: torch.Tensor, r: int) -> torch.Tensor:
+    """(B, H, W) per pixel: how many pixels of `mask` lie in the (2 r + 1)-pixel square around it (outside the map
+    counts none), from an integral image: a box sum at any size for four lookups, where stride-1 pooling is slow
+    on CPU."""
+    b, h, w = mask.shape
+    integral = F.pad(mask.float().cumsum(1).cumsum(2), (r + 1, r, r + 1, r))  # zero row/column first, then margins
+    integral[:, h + r + 1 :] = integral[:, h + r : h + r + 1]  # past the last row: the totals stay
+    integral[:, :, w + r + 1 :] = integral[:, :, w + r : w + r + 1]
+    k = 2 * r + 1
+    return integral[:, k:, k:] - integral[:, :-k, k:] - integral[:, k:, :-k] + integral[:, :-k, :-k]

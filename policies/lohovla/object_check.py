@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import torch
 
-from lohovla.policies.lohovla.action_grounding import colour_positions
+from lohovla.policies.lohovla.action_grounding import word_positions
 from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
 from lohovla.policies.lohovla.backbone import head_logits
 from lohovla.policies.lohovla.color_presence import erode
@@ -42,7 +42,7 @@ class SceneObjects:
     flat_ids: frozenset[int]
 
     def passes(self, tokens: Sequence[int]) -> bool:
-        pick, place = colour_positions(tokens, self.color_ids, self.place_id)
+        pick, place = word_positions(tokens, self.color_ids, self.place_id)
         if pick is not None and tokens[pick] not in self.standing:
             return False
         if place is None or place + 1 >= len(tokens):
@@ -84,7 +84,7 @@ def check_objects(
     The cache holds [prompt | some of `tokens`] on entry and [prompt | some of the returned tokens, as AR feeds
     them] on exit; `last` (1, H) is the prompt's last hidden state.
     """
-    j, _ = colour_positions(tokens, scene.color_ids, scene.place_id)
+    j, _ = word_positions(tokens, scene.color_ids, scene.place_id)
     if scene.passes(tokens) or j is None or not scene.standing:
         return list(tokens)
     backbone = cache.backbone
