@@ -21,8 +21,9 @@ from pathlib import Path
 
 import torch
 
-from lohovla.kernels import block_causal_attention, block_ids_for_training
 from lohovla.kernels import triton_attention as tri
+from lohovla.kernels.dispatch import block_causal_attention
+from lohovla.kernels.masks import block_ids_for_training
 
 # (name, batch, active query tokens, cached + active key tokens): a few decode steps, one prefill-sized pass.
 SHAPES = [

@@ -60,6 +60,10 @@ class Step:
     action: Action
     timings: dict[str, float] = field(default_factory=dict)
     replanned: bool = True
+    #: Names of the grounding checks that changed this step's sub-task or action (empty: the model's own proposal).
+    interventions: list[str] = field(default_factory=list)
+    #: What a viewer needs to see why (e.g. "pick_scores"/"place_scores" HxW maps in heightmap pixels); may be empty.
+    explain: dict[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable

@@ -8,10 +8,10 @@ import numpy as np
 import pybullet as pb
 import pytest
 
-from lohovla.envs import make_env
 from lohovla.envs.arm import FLANGE, HOME, N, kinematics
 from lohovla.envs.geometry import quat_from_yaw
 from lohovla.envs.layout import MARGIN
+from lohovla.envs.registration import make_env
 from lohovla.envs.spec import BOUNDS
 from lohovla.policies.oracle import OraclePolicy
 from lohovla.rollout import run_episode

@@ -11,7 +11,7 @@ import pytest
 import torch
 from _d2f_fixtures import scenes, sharp_model
 
-from lohovla.kernels import block_causal_mask, block_ids_for_training
+from lohovla.kernels.masks import block_causal_mask, block_ids_for_training
 from lohovla.policies.lohovla import d2f_decoder
 from lohovla.policies.lohovla.ar_decoder import BlockCache
 from lohovla.policies.lohovla.cache_rows import put_rows, take_rows

@@ -12,16 +12,9 @@ import textwrap
 import pytest
 import torch
 
-from lohovla.kernels import (
-    additive_mask,
-    block_causal_attention,
-    block_causal_attention_reference,
-    block_causal_mask,
-    block_ids_for_decoding,
-    block_ids_for_training,
-    register_attention,
-    select_backend,
-)
+from lohovla.kernels.dispatch import block_causal_attention, register_attention, select_backend
+from lohovla.kernels.masks import additive_mask, block_causal_mask, block_ids_for_decoding, block_ids_for_training
+from lohovla.kernels.reference import block_causal_attention_reference
 
 HAS_TRITON = importlib.util.find_spec("triton") is not None
 
@@ -153,7 +146,9 @@ def test_auto_backend_uses_reference_on_cpu() -> None:
 # comparison runs in a fresh interpreter process.
 _TRITON_CHECK = """
 import torch
-from lohovla.kernels import block_causal_attention, block_causal_attention_reference, block_ids_for_training
+from lohovla.kernels.dispatch import block_causal_attention
+from lohovla.kernels.masks import block_ids_for_training
+from lohovla.kernels.reference import block_causal_attention_reference
 
 torch.manual_seed(0)
 cases = [  # b, hq, hkv, lq, lk, d, dtype
@@ -323,7 +318,8 @@ def test_kv_cache_decoding_matches_full_training_forward() -> None:
 _TRITON_LLAMA_CHECK = """
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM
-from lohovla.kernels import block_ids_for_training, register_attention
+from lohovla.kernels.dispatch import register_attention
+from lohovla.kernels.masks import block_ids_for_training
 
 torch.manual_seed(0)
 cfg = LlamaConfig(vocab_size=97, hidden_size=64, intermediate_size=128, num_hidden_layers=2,

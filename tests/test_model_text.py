@@ -8,7 +8,7 @@ import pytest
 import torch
 from _model_fixtures import micro_config
 
-from lohovla.kernels import block_ids_for_training
+from lohovla.kernels.masks import block_ids_for_training
 from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
 from lohovla.policies.lohovla.loading import build_model
 from lohovla.policies.lohovla.sequence import build_layout, mask_ratios

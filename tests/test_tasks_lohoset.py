@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lohovla.envs import make_env
 from lohovla.envs.objects import BOWL_FLOOR
+from lohovla.envs.registration import make_env
 from lohovla.envs.spec import split_seed
 from lohovla.envs.tasks.registry import get_task_class
 

@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from lohovla.envs import make_env
 from lohovla.envs.layout import area_rect
+from lohovla.envs.registration import make_env
 from lohovla.envs.rewards import area_fraction, zone_fraction
 from lohovla.envs.spec import ALL_COLORS, split_seed
 

@@ -8,8 +8,8 @@ import importlib
 import numpy as np
 import pytest
 
-from lohovla.envs import make_env
 from lohovla.envs.objects import BOWL_FLOOR
+from lohovla.envs.registration import make_env
 from lohovla.envs.spec import split_seed
 from lohovla.envs.tasks._unseen_helpers import free_spot, is_free, radius, stack_on
 from lohovla.envs.tasks.base import Task

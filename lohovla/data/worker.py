@@ -50,7 +50,7 @@ def make_source(source: str, task: str, split: str, env_kwargs: dict[str, Any]) 
     """(env, policy) for a task: the PyBullet sim with the oracle, or the synthetic stand-in for tests."""
     if source == "sim":
         import lohovla
-        from lohovla.envs import make_env
+        from lohovla.envs.registration import make_env
 
         return make_env(task, split=split, **env_kwargs), lohovla.load_policy("oracle")
     if source == "synthetic":

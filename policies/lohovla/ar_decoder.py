@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from lohovla.kernels import block_ids_for_decoding
+from lohovla.kernels.masks import block_ids_for_decoding
 from lohovla.policies.lohovla.backbone import Backbone, head_logits
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from lohovla.kernels import register_attention
+from lohovla.kernels.dispatch import register_attention
 from lohovla.policies.lohovla.config import BackboneConfig
 
 

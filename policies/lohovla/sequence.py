@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from lohovla.kernels import block_ids_for_training
+from lohovla.kernels.masks import block_ids_for_training
 
 
 @dataclass
