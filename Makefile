@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 # CPU torch keeps CI set-up fast; users with GPUs install their own torch first and set TORCH_SPEC= .
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider
 
-.PHONY: demo test lint install clean
+.PHONY: demo test test-all test-lowest lint install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +18,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The default suite (CI): everything but the tests marked slow.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow" -p no:cacheprovider
+	$(PYTEST) -m "not slow"
+
+# Every test, the slow ones included (long oracle runs, training to convergence, the arm).
+test-all: $(STAMP)
+	$(PYTEST)
+
+# The default suite on the lowest releases pyproject.toml allows (constraints/lowest.txt), in its own venv.
+test-lowest:
+	PIP_CONSTRAINT=$(CURDIR)/constraints/lowest.txt $(MAKE) VENV=.venv-lowest test
 
 demo: $(STAMP)
 	$(BIN)/lohovla-demo
@@ -28,4 +38,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) outputs
+	rm -rf $(VENV) .venv-lowest outputs

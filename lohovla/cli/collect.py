@@ -7,19 +7,46 @@ lohovla-collect collect=lohoset          # LoHoSet: long-horizon x 1,000, primit
 
 from __future__ import annotations
 
-import hydra
 from omegaconf import DictConfig
 
-from lohovla.cli.common import CONFIG_PATH, to_dict
+from lohovla.cli import checks
+from lohovla.cli.app import Help, UsageError, command
+from lohovla.cli.common import to_dict
+
+HELP = Help(
+    summary="collect oracle demonstrations into a sharded-Parquet LoHoSet dataset; resumes where a killed run stopped.",
+    options=[
+        ("tasks=SEL", "task ids and/or groups (list below); e.g. tasks=seen or tasks=id,id"),
+        ("episodes_per_task=N", "kept demonstrations per long-horizon task; default 10"),
+        ("episodes_per_primitive=N", "per primitive task; default: episodes_per_task"),
+        ("collect=PRESET", "small (every seen task x 50) | lohoset (long-horizon x 1,000, primitives x 10,000)"),
+        ("split=S", "train | val | test; default train"),
+        ("mode=M", "fast | arm; default fast"),
+        ("workers=W", "parallel processes; default 2"),
+        ("out=DIR", "the dataset folder; default data/lohoset (a rerun with other settings is refused)"),
+        ("videos=N", "MP4s of the first N seeds per task under out/videos/"),
+    ],
+    examples=[
+        "lohovla-collect tasks=put-block-into-matching-bowl episodes_per_task=100 out=data/b",
+        "lohovla-collect collect=lohoset out=data/lohoset",
+    ],
+    lists=("tasks",),
+)
 
 
 def build_config(cfg: DictConfig):
     """The CollectConfig that a hydra config describes (task groups expanded, sizes per task)."""
     from lohovla.data.collector import CollectConfig
-    from lohovla.data.presets import episodes_per_task, resolve_tasks, task_registry
+    from lohovla.data.presets import GROUPS, episodes_per_task, resolve_tasks, task_registry
 
     tasks = list(cfg.tasks) if not isinstance(cfg.tasks, str) else [cfg.tasks]
     known = task_registry()[0] if cfg.source == "sim" else None
+    if known is not None:
+        for name in tasks:
+            if name not in known and name not in GROUPS:
+                raise UsageError(
+                    f"unknown task {name!r}{checks.did_you_mean(name, [*known, *GROUPS])}; groups: {', '.join(GROUPS)}"
+                )
     tasks = resolve_tasks(tasks, known=known)
     sizes = episodes_per_task(tasks, cfg.episodes_per_task, cfg.episodes_per_primitive, to_dict(cfg.episodes))
     return CollectConfig(
@@ -38,9 +65,15 @@ def build_config(cfg: DictConfig):
     )
 
 
-@hydra.main(version_base="1.3", config_path=CONFIG_PATH, config_name="collect")
+@command("lohovla-collect", "collect", HELP)
 def main(cfg: DictConfig) -> None:
+    """lohovla-collect: demonstrations into a dataset."""
     from lohovla.data.collector import collect
+
+    checks.one_of("split", cfg.split, checks.SPLITS)
+    checks.one_of("mode", cfg.mode, checks.MODES)
+    checks.at_least("workers", cfg.workers, 1)
+    checks.at_least("episodes_per_task", cfg.episodes_per_task, 1)
 
     config = build_config(cfg)
     total = sum(config.episodes.values())

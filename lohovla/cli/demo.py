@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-import hydra
 import numpy as np
 from omegaconf import DictConfig
 
-from lohovla.cli.common import CONFIG_PATH, to_dict, write_video
+from lohovla.cli import checks
+from lohovla.cli.app import Help, command
+from lohovla.cli.common import to_dict, write_video
+
+HELP = Help(
+    summary="run the shipped policy on one seen and one unseen task; print what it plans, score and latency; "
+    "write videos.",
+    options=[
+        ("policy=NAME|DIR", "auto (lohovla-tiny when shipped, else the oracle) | oracle | a checkpoint directory"),
+        (
+            "tasks=ID,ID",
+            "default put-block-into-matching-bowl (B, seen) and put-block-into-mismatching-bowl (F, unseen)",
+        ),
+        ("split=S", "train | val | test; default test"),
+        ("mode=M", "fast | arm; default fast"),
+        ("out=DIR", "videos go here; default outputs/demo"),
+    ],
+    examples=["lohovla-demo", "lohovla-demo mode=arm tasks=stack-blocks-of-same-color"],
+    lists=("tasks",),
+)
 
 
 def _choose_policy(spec: str) -> str:
@@ -17,16 +35,21 @@ def _choose_policy(spec: str) -> str:
     return "lohovla-tiny" if shipped_checkpoint("lohovla-tiny") else "oracle"
 
 
-@hydra.main(version_base="1.3", config_path=CONFIG_PATH, config_name="demo")
+@command("lohovla-demo", "demo", HELP)
 def main(cfg: DictConfig) -> None:
-    from lohovla import load_policy, make_env, run_episode
+    """lohovla-demo: a seen and an unseen episode with videos."""
+    tasks = checks.task_selection(cfg.tasks if isinstance(cfg.tasks, str) else list(cfg.tasks))
+    checks.one_of("split", cfg.split, checks.SPLITS)
+    checks.one_of("mode", cfg.mode, checks.MODES)
+    spec = _choose_policy(str(cfg.policy))
+    policy = checks.load_policy(spec, to_dict(cfg.policy_kwargs))
+
+    from lohovla import make_env, run_episode
     from lohovla.envs.spec import split_seed
     from lohovla.envs.tasks.registry import get_task_class
 
-    spec = _choose_policy(str(cfg.policy))
-    policy = load_policy(spec, **to_dict(cfg.policy_kwargs))
     print(f"policy: {spec}")
-    for task in cfg.tasks:
+    for task in tasks:
         seen = "seen" if get_task_class(task).seen else "unseen"
         env = make_env(task, split=cfg.split, mode=cfg.mode, **to_dict(cfg.env))
         seed = split_seed(cfg.split, cfg.first_index)

@@ -4,18 +4,47 @@ from __future__ import annotations
 
 import sys
 
-import hydra
 from omegaconf import DictConfig
 
-from lohovla.cli.common import CONFIG_PATH, to_dict
+from lohovla.cli import checks
+from lohovla.cli.app import Help, command
+from lohovla.cli.common import to_dict
+
+HELP = Help(
+    summary="evaluate a policy over tasks and seeds; write results.json, results.md (LoHoVLA's Table 2 layout) and "
+    "results.png.",
+    options=[
+        ("policy=NAME|DIR", "oracle | lohovla-tiny | vanilla-tiny | a checkpoint directory; default oracle"),
+        ("policy_kwargs={k: v}", "e.g. {decoder: d2f}; or decoder=d2f (configs/decoder/)"),
+        ("tasks=SEL", "table | seen | unseen | all | lohoset | primitives | id | id,id,...; default table"),
+        ("split=S", "train | val | test; default test (develop on val, report on test)"),
+        ("episodes=N", "episodes per task (>= 1); default 200"),
+        ("first_index=I", "start at the split's I-th seed; default 0"),
+        ("workers=W", "parallel processes (>= 1); default 2"),
+        ("mode=M", "fast | arm; default fast"),
+        ("out=DIR", "where the report goes; default outputs/eval"),
+    ],
+    examples=[
+        "lohovla-eval policy=lohovla-tiny tasks=table split=val episodes=20",
+        "lohovla-eval policy=oracle tasks=put-block-into-matching-bowl,stack-blocks-of-same-size episodes=10",
+    ],
+    lists=("tasks", "policies"),
+)
 
 
-@hydra.main(version_base="1.3", config_path=CONFIG_PATH, config_name="eval")
+@command("lohovla-eval", "eval", HELP)
 def main(cfg: DictConfig) -> None:
+    """lohovla-eval: evaluate a policy; exits non-zero when an episode crashed."""
     from lohovla.evaluation.evaluate import crashed_episodes, evaluate
     from lohovla.evaluation.report import results_markdown, write_report
 
-    tasks = cfg.tasks if isinstance(cfg.tasks, str) else list(cfg.tasks)
+    tasks = checks.task_selection(cfg.tasks if isinstance(cfg.tasks, str) else list(cfg.tasks))
+    checks.load_policy(str(cfg.policy), to_dict(cfg.policy_kwargs))
+    checks.at_least("episodes", cfg.episodes, 1)
+    checks.at_least("workers", cfg.workers, 1)
+    checks.at_least("first_index", cfg.first_index, 0)
+    checks.one_of("split", cfg.split, checks.SPLITS)
+    checks.one_of("mode", cfg.mode, checks.MODES)
     result = evaluate(
         str(cfg.policy),
         tasks=tasks,

@@ -6,14 +6,29 @@ lohovla-fit-colors checkpoint=runs/x/final out=runs/x-grounded    # into a copy
 
 from __future__ import annotations
 
-import hydra
 from omegaconf import DictConfig
 
-from lohovla.cli.common import CONFIG_PATH, to_dict
+from lohovla.cli import checks
+from lohovla.cli.app import Help, command
+from lohovla.cli.common import to_dict
+
+HELP = Help(
+    summary="fit a checkpoint's per-pixel colour detector on simulated training scenes; save it with the checkpoint.",
+    options=[
+        ("checkpoint=DIR", "the checkpoint to fit (a shipped one is copied, never overwritten in place)"),
+        ("out=DIR", "write the fitted checkpoint here instead of in place"),
+    ],
+    examples=[
+        "lohovla-fit-colors checkpoint=runs/lohovla-tiny/final",
+        "lohovla-fit-colors checkpoint=runs/x/final out=runs/x-grounded",
+    ],
+)
 
 
-@hydra.main(version_base="1.3", config_path=CONFIG_PATH, config_name="fit_colors")
+@command("lohovla-fit-colors", "fit_colors", HELP)
 def main(cfg: DictConfig) -> None:
+    """lohovla-fit-colors: fit and save the colour detector."""
+    checks.policy_spec(str(cfg.checkpoint))
     from lohovla.training.color_fit import ColorFitSettings, fit_colors
 
     values = to_dict(cfg)

@@ -13,11 +13,32 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import hydra
 import numpy as np
 from omegaconf import DictConfig
 
-from lohovla.cli.common import CONFIG_PATH, to_dict
+from lohovla.cli import checks
+from lohovla.cli.app import Help, UsageError, command
+from lohovla.cli.common import to_dict
+
+HELP = Help(
+    summary="drive a robot (the simulator, or your hardware) with a policy served by lohovla-serve (docs/bridge.md).",
+    options=[
+        ("server=ENDPOINT", "the policy server; default tcp://127.0.0.1:5555 (start it with lohovla-serve)"),
+        ("robot=sim|MOD:FACTORY", "sim (PyBullet behind the Robot interface) or package.module:factory for hardware"),
+        ("goal=TEXT", "the instruction (hardware only; the simulator has its own)"),
+        ("task=ID", "sim only: one task id (list below)"),
+        ("episodes=N", "episodes (>= 1); default 1"),
+        ("split=S / seed=N", "sim only: train | val | test, or one exact seed"),
+        ("bridge.connect_s=S", "how long to wait for the server to answer at start; default 10"),
+        ("out=PATH", "write every episode's summary as JSON"),
+    ],
+    examples=[
+        "lohovla-serve policy=lohovla-tiny &   # then:",
+        "lohovla-robot robot=sim task=put-block-into-matching-bowl episodes=3",
+        "lohovla-robot robot=my_lab.ur5:make_robot +robot_kwargs.ip=10.0.0.2 goal='stack the blocks.'",
+    ],
+    lists=("tasks",),
+)
 
 
 def client_keys(curve: DictConfig) -> Any:
@@ -26,7 +47,7 @@ def client_keys(curve: DictConfig) -> Any:
     if not curve.client_secret and not curve.server_public:
         return None
     if not (curve.client_secret and curve.server_public):
-        raise ValueError("CurveZMQ needs both bridge.curve.client_secret and bridge.curve.server_public")
+        raise UsageError("CurveZMQ needs both bridge.curve.client_secret and bridge.curve.server_public")
     return ClientKeys(str(curve.client_secret), str(curve.server_public))
 
 
@@ -34,7 +55,7 @@ def load_robot(spec: str, kwargs: dict[str, Any]) -> Any:
     """ "package.module:factory" -> factory(**kwargs), a `lohovla.bridge.robot.Robot`."""
     module, _, attr = spec.partition(":")
     if not attr:
-        raise ValueError(f"robot={spec!r}: expected 'sim' or 'package.module:factory'")
+        raise UsageError(f"robot={spec!r}: expected 'sim' or 'package.module:factory'")
     return getattr(importlib.import_module(module), attr)(**kwargs)
 
 
@@ -49,10 +70,36 @@ def summary(episode: Any, **extra: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@hydra.main(version_base="1.3", config_path=CONFIG_PATH, config_name="robot")
+def wait_for_server(client: Any, endpoint: str, connect_s: float) -> None:
+    """Ping until the server answers or `connect_s` passes; then one line that says what to do."""
+    import time
+
+    from lohovla.bridge.client import DeadlineExceeded
+
+    give_up = time.monotonic() + connect_s
+    while True:
+        try:
+            client.ping()
+            return
+        except DeadlineExceeded:
+            if time.monotonic() >= give_up:
+                raise UsageError(
+                    f"no policy server answers at {endpoint} after {connect_s:.0f} s; start one with "
+                    f"`lohovla-serve bind={endpoint}` (or point server= at it)"
+                ) from None
+
+
+@command("lohovla-robot", "robot", HELP)
 def main(cfg: DictConfig) -> None:
+    """lohovla-robot: episodes against a policy server."""
     from lohovla.bridge.client import PolicyClient
     from lohovla.bridge.runner import RunnerConfig, run_episode
+
+    checks.at_least("episodes", cfg.episodes, 1)
+    if cfg.robot == "sim":
+        checks.task_id(str(cfg.task))
+        checks.one_of("split", cfg.split, checks.SPLITS)
+        checks.one_of("mode", cfg.mode, checks.MODES)
 
     logging.basicConfig(level=cfg.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     bridge = cfg.bridge
@@ -62,6 +109,7 @@ def main(cfg: DictConfig) -> None:
     )
     results = []
     try:
+        wait_for_server(client, str(cfg.server), float(bridge.connect_s))
         if cfg.robot == "sim":
             from lohovla.bridge.sim_robot import SimRobot
             from lohovla.envs.spec import split_seed
@@ -81,7 +129,7 @@ def main(cfg: DictConfig) -> None:
             robot.close()
         else:
             if not cfg.goal:
-                raise ValueError("a hardware robot needs goal=...")
+                raise UsageError("a hardware robot needs goal=...")
             robot = load_robot(str(cfg.robot), to_dict(cfg.robot_kwargs))
             for _ in range(int(cfg.episodes)):
                 episode = run_episode(robot, client, str(cfg.goal), max_steps=cfg.max_steps, config=runner)

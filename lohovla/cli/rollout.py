@@ -2,18 +2,46 @@
 
 from __future__ import annotations
 
-import hydra
 from omegaconf import DictConfig
 
-from lohovla.cli.common import CONFIG_PATH, to_dict, write_video
+from lohovla.cli import checks
+from lohovla.cli.app import Help, command
+from lohovla.cli.common import to_dict, write_video
+
+HELP = Help(
+    summary="run a policy on one task for N episodes; print every step's sub-task and reward; write a video each.",
+    options=[
+        ("task=ID", "one task id (list below); default put-block-into-matching-bowl"),
+        ("policy=NAME|DIR", "oracle | lohovla-tiny | vanilla-tiny | a checkpoint directory; default oracle"),
+        ("policy_kwargs={k: v}", "e.g. {decoder: d2f} or {replan: threshold}"),
+        ("episodes=N", "episodes to run (>= 1); default 1"),
+        ("split=S", "train | val | test; default test (seeds: train even from 0, val odd from 1, test odd from 10001)"),
+        ("first_index=I", "start at the split's I-th seed; default 0"),
+        ("mode=M", "fast | arm (the Panda arm moves); default fast"),
+        ("video=PATH", "outputs/rollout/{task}-{seed}.mp4 by default; .gif for a GIF; empty for none"),
+    ],
+    examples=[
+        "lohovla-rollout task=stack-blocks-of-same-color policy=lohovla-tiny episodes=2",
+        "lohovla-rollout task=put-block-into-matching-bowl policy=oracle mode=arm video=outputs/b.gif",
+    ],
+    lists=("tasks", "policies"),
+)
 
 
-@hydra.main(version_base="1.3", config_path=CONFIG_PATH, config_name="rollout")
+@command("lohovla-rollout", "rollout", HELP)
 def main(cfg: DictConfig) -> None:
-    from lohovla import load_policy, make_env, run_episode
+    """lohovla-rollout: one task, N episodes."""
+    checks.task_id(str(cfg.task))
+    checks.at_least("episodes", cfg.episodes, 1)
+    checks.at_least("first_index", cfg.first_index, 0)
+    checks.one_of("split", cfg.split, checks.SPLITS)
+    checks.one_of("mode", cfg.mode, checks.MODES)
+
+    policy = checks.load_policy(str(cfg.policy), to_dict(cfg.policy_kwargs))
+
+    from lohovla import make_env, run_episode
     from lohovla.envs.spec import split_seed
 
-    policy = load_policy(cfg.policy, **to_dict(cfg.policy_kwargs))
     env = make_env(cfg.task, split=cfg.split, mode=cfg.mode, **to_dict(cfg.env))
     for i in range(cfg.episodes):
         seed = split_seed(cfg.split, cfg.first_index + i)

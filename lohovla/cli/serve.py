@@ -11,10 +11,28 @@ import logging
 import signal
 from typing import Any
 
-import hydra
 from omegaconf import DictConfig
 
-from lohovla.cli.common import CONFIG_PATH, to_dict
+from lohovla.cli import checks
+from lohovla.cli.app import Help, UsageError, command
+from lohovla.cli.common import to_dict
+
+HELP = Help(
+    summary="serve a policy to robot clients over ZeroMQ until interrupted (protocol: docs/bridge.md).",
+    options=[
+        ("policy=NAME|DIR", "oracle | peak (scripted, for bring-up) | lohovla-tiny | vanilla-tiny | a checkpoint dir"),
+        ("policy_kwargs={k: v}", "e.g. {decoder: d2f}; or decoder=d2f"),
+        ("bind=ENDPOINT", "default tcp://127.0.0.1:5555; off loopback needs bridge.curve keys or allow_insecure=true"),
+        ("bridge.max_sessions=N", "concurrent robot clients; default 64"),
+        ("bridge.session_idle_s=S", "a silent session is forgotten after S seconds; default 600"),
+    ],
+    examples=[
+        "lohovla-serve policy=lohovla-tiny",
+        "lohovla-serve policy=lohovla-tiny bind=tcp://0.0.0.0:5555 bridge.curve.server_secret=keys/server.key_secret "
+        "bridge.curve.authorized_clients=keys/clients",
+    ],
+    lists=("policies",),
+)
 
 
 def build_policy(spec: str, kwargs: dict[str, Any]) -> Any:
@@ -23,9 +41,7 @@ def build_policy(spec: str, kwargs: dict[str, Any]) -> Any:
         from lohovla.bridge.testing import PeakPolicy
 
         return PeakPolicy(**kwargs)
-    from lohovla import load_policy
-
-    return load_policy(spec, **kwargs)
+    return checks.load_policy(spec, kwargs)
 
 
 def server_keys(curve: DictConfig) -> Any:
@@ -34,12 +50,13 @@ def server_keys(curve: DictConfig) -> Any:
     if not curve.server_secret and not curve.authorized_clients:
         return None
     if not (curve.server_secret and curve.authorized_clients):
-        raise ValueError("CurveZMQ needs both bridge.curve.server_secret and bridge.curve.authorized_clients")
+        raise UsageError("CurveZMQ needs both bridge.curve.server_secret and bridge.curve.authorized_clients")
     return ServerKeys(str(curve.server_secret), str(curve.authorized_clients))
 
 
-@hydra.main(version_base="1.3", config_path=CONFIG_PATH, config_name="serve")
+@command("lohovla-serve", "serve", HELP)
 def main(cfg: DictConfig) -> None:
+    """lohovla-serve: one policy server."""
     from lohovla.bridge.server import PolicyServer
     from lohovla.bridge.service import ServiceConfig
     from lohovla.bridge.wire import Limits

@@ -8,14 +8,33 @@ torchrun --nproc_per_node=2 -m lohovla.cli.train device=cuda ...   # Distributed
 
 from __future__ import annotations
 
-import hydra
 from omegaconf import DictConfig
 
-from lohovla.cli.common import CONFIG_PATH, to_dict
+from lohovla.cli.app import Help, command
+from lohovla.cli.common import to_dict
+
+HELP = Help(
+    summary="train LoHoVLA or the vanilla-VLA baseline on LoHoSet datasets; checkpoints and resumes after a kill.",
+    options=[
+        ("experiment=NAME", "lohovla_tiny | lohovla_tiny_ft | vanilla_tiny | smoke (configs/experiment/)"),
+        ("train=STAGE", "one_stage | stage1 | stage2 (configs/train/)"),
+        ("model=NAME", "the architecture (configs/model/); default tiny"),
+        ("data.roots=[DIR,...]", "datasets written by lohovla-collect"),
+        ("out=DIR", "run folder (checkpoints, logs); default runs/lohovla-tiny"),
+        ("init_from=DIR", "start from another run's weights"),
+        ("device=D", "cpu | cuda; default cpu"),
+        ("resume=BOOL", "continue the run in out= if it exists; default true"),
+    ],
+    examples=[
+        "lohovla-train experiment=lohovla_tiny",
+        "torchrun --nproc_per_node=2 -m lohovla.cli.train device=cuda experiment=lohovla_tiny",
+    ],
+)
 
 
-@hydra.main(version_base="1.3", config_path=CONFIG_PATH, config_name="train")
+@command("lohovla-train", "train", HELP)
 def main(cfg: DictConfig) -> None:
+    """lohovla-train: one training run."""
     from lohovla.training.run import run_training
 
     run_training(to_dict(cfg))

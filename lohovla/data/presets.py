@@ -21,11 +21,7 @@ def task_registry() -> tuple[list[str], list[str], list[str]]:
     """(all, seen, unseen) task ids from the simulator's registry."""
     import lohovla
 
-    if hasattr(lohovla, "TASKS"):
-        return list(lohovla.TASKS), list(lohovla.SEEN_TASKS), list(lohovla.UNSEEN_TASKS)
-    from lohovla.envs import task_lists
-
-    return task_lists()
+    return list(lohovla.TASKS), list(lohovla.SEEN_TASKS), list(lohovla.UNSEEN_TASKS)
 
 
 def resolve_tasks(names: Iterable[str] | str, known: list[str] | None = None) -> list[str]:

@@ -1,0 +1,100 @@
+"""Command-line values checked before any heavy work starts, each failure a `UsageError` with one clear line."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from lohovla.cli.app import UsageError
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def shipped_policies() -> list[str]:
+    from lohovla.policy_loading import SHIPPED_DIR
+
+    return sorted(p.name for p in SHIPPED_DIR.glob("*") if (p / "config.json").exists())
+
+
+def policy_spec(spec: str, extra: Sequence[str] = ()) -> str:
+    """`spec` is "oracle", a shipped checkpoint's name, one of `extra`, or a checkpoint directory."""
+    names = ["oracle", *shipped_policies(), *extra]
+    if spec in names:
+        return spec
+    path = Path(spec).expanduser()
+    looks_like_path = "/" in spec or spec.startswith(".") or path.exists()
+    if not looks_like_path:
+        raise UsageError(
+            f"unknown policy {spec!r}{did_you_mean(spec, names)}; choose from {', '.join(names)} "
+            "or give a checkpoint directory"
+        )
+    if not path.exists():
+        raise UsageError(f"checkpoint directory {spec!r} does not exist")
+    if not (path / "config.json").is_file():
+        raise UsageError(f"{spec!r} is not a checkpoint directory: it has no config.json")
+    return spec
+
+
+def task_selection(selection: str | Sequence[str]) -> list[str]:
+    """A group name, one id, or a list of ids -> task ids; unknown ids name the closest known one."""
+    from lohovla.envs.registration import all_tasks, resolve_tasks
+
+    items = [selection] if isinstance(selection, str) else [str(s) for s in selection]
+    known = sorted(all_tasks())
+    groups = ["table", "seen", "unseen", "all", "lohoset", "primitives"]
+    ids: list[str] = []
+    for item in items:
+        for name in [s.strip() for s in str(item).split(",") if s.strip()]:
+            if name not in known and name not in groups:
+                raise UsageError(
+                    f"unknown task {name!r}{did_you_mean(name, known + groups)}; `--help` lists the "
+                    f"{len(known)} task ids and the groups {', '.join(groups)}"
+                )
+            ids += resolve_tasks(name)
+    if not ids:
+        raise UsageError("no tasks selected")
+    return list(dict.fromkeys(ids))
+
+
+def task_id(name: str) -> str:
+    """Exactly one task id (not a group)."""
+    ids = task_selection(name)
+    if len(ids) != 1 or ids[0] != name:
+        raise UsageError(f"task={name!r} must be one task id, not a group")
+    return name
+
+
+def at_least(key: str, value: object, minimum: int) -> int:
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise UsageError(f"{key}={value!r} must be a whole number >= {minimum}") from None
+    if number < minimum:
+        raise UsageError(f"{key}={number} must be >= {minimum}")
+    return number
+
+
+def one_of(key: str, value: object, choices: Sequence[str]) -> str:
+    text = str(value)
+    if text not in choices:
+        raise UsageError(f"{key}={text!r} must be one of {', '.join(choices)}{did_you_mean(text, choices)}")
+    return text
+
+
+SPLITS = ("train", "val", "test")
+MODES = ("fast", "arm")
+
+
+def load_policy(spec: str, kwargs: dict, extra: Sequence[str] = ()):
+    """Load the policy once here, so a bad name or keyword fails in one line before any worker starts."""
+    from lohovla import load_policy as _load
+
+    policy_spec(spec, extra)
+    try:
+        return _load(spec, **kwargs)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise UsageError(f"policy {spec!r} with policy_kwargs={kwargs}: {exc}") from None

@@ -1,0 +1,138 @@
+"""Console scripts as a user meets them: --help that says what a command does, one-line errors for bad input."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lohovla.cli.app import list_override
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = {
+    "lohovla-rollout": "rollout",
+    "lohovla-eval": "evaluate",
+    "lohovla-collect": "collect",
+    "lohovla-train": "train",
+    "lohovla-serve": "serve",
+    "lohovla-robot": "robot",
+    "lohovla-demo": "demo",
+    "lohovla-fit-colors": "fit_colors",
+}
+
+
+def run_cli(command: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """The console script's module, run the way a user runs it (from the repository root)."""
+    module = f"lohovla.cli.{COMMANDS[command]}"
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def one_error_line(proc: subprocess.CompletedProcess, command: str) -> str:
+    assert proc.returncode == 2, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr  # no traceback, no log spam
+    assert lines[0].startswith(f"{command}: error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_help_says_what_the_command_does_with_an_example(command: str) -> None:
+    proc = run_cli(command, "--help")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert out.startswith(f"{command}: ")
+    assert "Options" in out and "Examples:" in out
+    assert re.search(rf"^  {command}\b", out, flags=re.M)  # an example of this very command
+    assert "Hydra (" not in out  # not Hydra's generic page
+
+
+def test_help_lists_the_task_ids_groups_and_policies() -> None:
+    from lohovla.envs.registration import tasks
+
+    out = run_cli("lohovla-eval", "--help").stdout
+    assert all(task in out for task in tasks())
+    assert "table (11)" in out and "unseen (6)" in out
+    assert "lohovla-tiny" in out and "vanilla-tiny" in out
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "expected"),
+    [
+        ("lohovla-rollout", ["episodes=-1"], "episodes=-1 must be >= 1"),
+        ("lohovla-rollout", ["task=stack-blocks-of-same-colour"], "did you mean 'stack-blocks-of-same-color'"),
+        ("lohovla-rollout", ["split=tset"], "split='tset' must be one of train, val, test (did you mean 'test'?)"),
+        ("lohovla-eval", ["policy=nonexistent"], "unknown policy 'nonexistent'"),
+        ("lohovla-eval", ["policy=./no/such/dir"], "checkpoint directory './no/such/dir' does not exist"),
+        ("lohovla-eval", ["policy=configs"], "'configs' is not a checkpoint directory: it has no config.json"),
+        ("lohovla-eval", ["policy=lohovla-tiny", "policy_kwargs={decoder: foo}"], "unknown decoder 'foo'"),
+        ("lohovla-eval", ["tasks=table,nope"], "unknown task 'nope'"),
+        ("lohovla-serve", ["policy=lohovla-tinny"], "did you mean 'lohovla-tiny'"),
+        ("lohovla-collect", ["tasks=put-block-into-matching-bow", "out=/nonexistent/x"], "did you mean"),
+        ("lohovla-demo", ["policy=./nowhere"], "does not exist"),
+        ("lohovla-fit-colors", ["checkpoint=./nowhere"], "does not exist"),
+    ],
+)
+def test_bad_input_is_one_clear_line(command: str, args: list[str], expected: str) -> None:
+    line = one_error_line(run_cli(command, *args), command)
+    assert expected in line
+
+
+def test_robot_without_a_server_says_to_start_one() -> None:
+    start = time.monotonic()
+    proc = run_cli("lohovla-robot", "server=tcp://127.0.0.1:5989", "bridge.connect_s=1", "bridge.deadline_s=0.5")
+    line = one_error_line(proc, "lohovla-robot")
+    assert "no policy server answers at tcp://127.0.0.1:5989" in line and "lohovla-serve" in line
+    assert time.monotonic() - start < 30
+
+
+def test_comma_lists_of_tasks_are_lists() -> None:
+    assert list_override("tasks=a,b") == "tasks=[a,b]"
+    assert list_override("tasks=[a,b]") == "tasks=[a,b]"
+    assert list_override("tasks=table") == "tasks=table"
+    assert list_override("policy_kwargs={a: 1, b: 2}") == "policy_kwargs={a: 1, b: 2}"
+
+
+def test_eval_takes_the_documented_comma_form(tmp_path: Path) -> None:
+    proc = run_cli(
+        "lohovla-eval",
+        "policy=oracle",
+        "tasks=pick-and-place-primitive,pick-and-place-primitive-with-size",
+        "episodes=1",
+        "workers=1",
+        f"out={tmp_path}",
+    )
+    assert proc.returncode == 0, proc.stderr
+    results = (tmp_path / "results.json").read_text()
+    assert "pick-and-place-primitive-with-size" in results and "stack-blocks" not in results
+
+
+def _readme_commands() -> list[list[str]]:
+    """Every `lohovla-<cmd> ...` line in the README's shell blocks, split into words (comments dropped)."""
+    import shlex
+
+    text = (ROOT / "README.md").read_text()
+    lines = []
+    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
+        for raw in block.splitlines():
+            words = shlex.split(raw, comments=True)
+            while words and (words[0].startswith(".venv/bin/") or words[0] in ("&",)):
+                words[0] = words[0].removeprefix(".venv/bin/")
+                break
+            if words and words[0] in COMMANDS:
+                lines.append([w for w in words if w != "&"])
+    return lines
+
+
+def test_every_readme_command_line_parses() -> None:
+    """Hydra composes each README command's config (`--cfg job`): every override the README shows is accepted."""
+    commands = _readme_commands()
+    assert commands, "the README shows no lohovla-* command"
+    for words in commands:
+        proc = run_cli(words[0], *words[1:], "--cfg", "job")
+        assert proc.returncode == 0, f"{' '.join(words)}\n{proc.stderr}"
