@@ -1,4 +1,4 @@
-"""lohovla-demo: run the shipped policy on a seen and an unseen task, print what it plans, write videos."""
+"""lohovla-demo: run the shipped policy on a seen and an unseen task, print what it plans, write annotated videos."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import hydra
 import numpy as np
 from omegaconf import DictConfig
 
-from lohovla.cli.common import CONFIG_PATH, to_dict, write_video
+from lohovla.cli.common import CONFIG_PATH, to_dict
 
 
 def _choose_policy(spec: str) -> str:
@@ -19,9 +19,10 @@ def _choose_policy(spec: str) -> str:
 
 @hydra.main(version_base="1.3", config_path=CONFIG_PATH, config_name="demo")
 def main(cfg: DictConfig) -> None:
-    from lohovla import load_policy, make_env, run_episode
+    from lohovla import load_policy, make_env
     from lohovla.envs.spec import split_seed
     from lohovla.envs.tasks.registry import get_task_class
+    from lohovla.visualize.record import run_recorded
 
     spec = _choose_policy(str(cfg.policy))
     policy = load_policy(spec, **to_dict(cfg.policy_kwargs))
@@ -30,8 +31,9 @@ def main(cfg: DictConfig) -> None:
         seen = "seen" if get_task_class(task).seen else "unseen"
         env = make_env(task, split=cfg.split, mode=cfg.mode, **to_dict(cfg.env))
         seed = split_seed(cfg.split, cfg.first_index)
-        ep = run_episode(policy, env, seed, record=True)
-        print(f"\n[{task} ({seen}), {cfg.split} seed {seed}] goal: {env.unwrapped.task.goal}")
+        rec = run_recorded(policy, env, seed, video=f"{cfg.out}/{task}-{seed}.{cfg.video_format}", fps=int(cfg.fps))
+        ep = rec.result
+        print(f"\n[{task} ({seen}), {cfg.split} seed {seed}] goal: {rec.view.goal}")
         for t, (subtask, reward, timing) in enumerate(zip(ep.subtasks, ep.rewards, ep.timings)):
             plan = f"plan {timing.get('plan_ms', 0):.0f} ms, action {timing.get('action_ms', 0):.0f} ms"
             print(f"  step {t + 1}: {subtask}  reward {reward:+.2f}  ({plan})")
@@ -40,8 +42,7 @@ def main(cfg: DictConfig) -> None:
             f"  score {ep.score:.1f}  success {ep.success}  steps {ep.steps}  "
             f"decision latency median {np.median(lat):.1f} ms, max {lat.max():.1f} ms"
         )
-        path = write_video(ep.frames, f"{cfg.out}/{task}-{seed}.mp4")
-        print(f"  video: {path}")
+        print(f"  video: {rec.video}")
         env.close()
 
 

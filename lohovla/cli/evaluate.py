@@ -1,4 +1,5 @@
-"""lohovla-eval: evaluate a policy over tasks and seeds; writes results.json, results.md and a bar chart."""
+"""lohovla-eval: evaluate a policy over tasks and seeds; writes results.json (with provenance), results.md and
+results.png (95% Wilson intervals, the baseline run and the paper beside ours); video=DIR records episodes."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from lohovla.cli.common import CONFIG_PATH, to_dict
 @hydra.main(version_base="1.3", config_path=CONFIG_PATH, config_name="eval")
 def main(cfg: DictConfig) -> None:
     from lohovla.evaluation.evaluate import crashed_episodes, evaluate
-    from lohovla.evaluation.report import results_markdown, write_report
+    from lohovla.evaluation.report import load_baseline, results_markdown, write_report
 
     tasks = cfg.tasks if isinstance(cfg.tasks, str) else list(cfg.tasks)
     result = evaluate(
@@ -26,9 +27,11 @@ def main(cfg: DictConfig) -> None:
         first_index=cfg.first_index,
         env_kwargs=to_dict(cfg.env),
         policy_kwargs=to_dict(cfg.policy_kwargs),
+        video=f"{cfg.video}/{{task}}-{{seed}}.{cfg.video_format}" if cfg.video else None,
+        video_episodes=int(cfg.video_episodes),
     )
-    paths = write_report(result, cfg.out)
-    print(results_markdown(result))
+    paths = write_report(result, cfg.out, baseline=cfg.baseline)
+    print(results_markdown(result, load_baseline(cfg.baseline)))
     print("wrote " + ", ".join(str(p) for p in paths.values()))
     crashed = crashed_episodes(result)
     if crashed:  # counted as failures above; a bug to fix, so the run fails

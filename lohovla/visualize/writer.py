@@ -1,0 +1,31 @@
+"""Write frames as MP4 (default, H.264 through imageio-ffmpeg) or GIF, atomically: a killed run leaves no half file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from lohovla.data.atomic import atomic_path
+
+FORMATS = (".mp4", ".gif")
+
+
+def write_video(frames: list[np.ndarray], path: str | Path, fps: int = 8) -> Path:
+    """`path`'s suffix picks the format (.mp4 or .gif)."""
+    import imageio.v2 as imageio
+
+    path = Path(path)
+    if path.suffix not in FORMATS:
+        raise ValueError(f"video {path}: expected a .mp4 or .gif file name")
+    if not frames:
+        raise ValueError("no frames to write")
+    with atomic_path(path, sync=False) as tmp:
+        if path.suffix == ".gif":
+            imageio.mimsave(tmp, frames, duration=1000 / fps, loop=0)
+        else:  # yuv420p for players everywhere; crf 28 keeps a 640x480 episode well under a MB
+            imageio.mimsave(
+                tmp, frames, fps=fps, macro_block_size=8, codec="libx264", pixelformat="yuv420p",
+                output_params=["-crf", "28", "-preset", "veryfast"],
+            )  # fmt: skip
+    return path
