@@ -62,7 +62,8 @@ def _plain(value: Any) -> Any:
 
 
 def policy_settings(policy: Any) -> dict[str, Any]:
-    """The decode and grounding settings a policy object runs with, as far as it exposes them."""
+    """The decode and grounding settings a policy object runs with, as far as it exposes them (LoHoVLAPolicy's
+    decode config holds the grounding switches ground_colors, ground_actions, check_objects, ...)."""
     out: dict[str, Any] = {"name": getattr(policy, "name", type(policy).__name__)}
     for key, attr in (("decoder", "decoder"), ("decode", "decode_cfg"), ("flow_steps", "flow_steps")):
         if getattr(policy, attr, None) is not None:
@@ -70,17 +71,13 @@ def policy_settings(policy: Any) -> dict[str, Any]:
     rule = getattr(policy, "rule", None)
     if rule is not None:
         out["replan"] = {"strategy": getattr(rule, "strategy", None), "k": getattr(rule, "k", None)}
-    for attr in ("grounding_settings", "checks", "grounding_cfg"):
+    for attr in ("grounding_settings", "grounding", "checks", "grounding_cfg"):
         value = getattr(policy, attr, None)
-        if value is not None and not callable(value):
-            out["grounding"] = _plain(value)
+        if callable(value) and attr == "grounding_settings":
+            value = value()
+        if isinstance(value, (bool, dict)) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+            out["grounding"] = _plain(value)  # the grounding layer's switches, when the policy exposes them
             break
-    if "grounding" not in out and callable(getattr(policy, "grounding_settings", None)):
-        out["grounding"] = _plain(policy.grounding_settings())
-    if "grounding" not in out and "decode" in out and isinstance(out["decode"], dict):
-        switches = {k: v for k, v in out["decode"].items() if isinstance(v, bool)}
-        if switches:
-            out["grounding"] = switches  # the checkpoint's on/off switches of the grounding layer
     return out
 
 

@@ -1,10 +1,10 @@
 """Why a step happened: one PNG per step (heightmap, pick and place score maps, chosen points, planned sub-task,
 grounding checks that intervened) and a contact sheet per episode (one row per step).
 
-Everything is drawn in workspace coordinates, oriented like the videos (far side up, +y to the right), so maps
-of any resolution line up with the heightmap. Reads Step.explain with .get: "pick_scores" / "place_scores"
-(H x W maps over the workspace), "pick_px" / "place_px" (the chosen cells, (row, col) of those maps),
-"subtask_before_checks"; what is missing is said on the image, never guessed.
+Everything is drawn in workspace coordinates, oriented like the heightmap and the task words ("top" is y < 0,
+"left" x < 0.5), so maps of any resolution line up with the heightmap. Reads Step.explain with .get:
+"pick_scores" / "place_scores" (H x W maps over the workspace), "pick_px" / "place_px" (the chosen cells,
+(row, col) of those maps), "subtask_before_checks"; what is missing is said on the image, never guessed.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from lohovla.data.atomic import atomic_path
+from lohovla.envs.layout import area_rect
 from lohovla.envs.spec import BOUNDS
+from lohovla.visualize.annotate import named_areas
 from lohovla.visualize.trace import StepTrace
 
-EXTENT = [BOUNDS[1, 0], BOUNDS[1, 1], BOUNDS[0, 1], BOUNDS[0, 0]]  # y left to right, x top (far) to bottom
+EXTENT = [BOUNDS[0, 0], BOUNDS[0, 1], BOUNDS[1, 1], BOUNDS[1, 0]]  # x left to right, y top (-0.5) to bottom
 PICK, PLACE = "#00c8ff", "#ff3cc8"
 DPI = 80
 
@@ -32,21 +34,24 @@ def cell_to_world(px, shape: tuple[int, ...]) -> tuple[float, float]:
 
 
 def _show(ax, image, title: str, cmap: str | None = None) -> None:
-    ax.imshow(np.swapaxes(np.asarray(image), 0, 1), extent=EXTENT, cmap=cmap, interpolation="nearest")
+    ax.imshow(np.asarray(image), extent=EXTENT, cmap=cmap, interpolation="nearest", aspect="equal")
     ax.set_title(title, fontsize=10)
     ax.set_xticks([])
     ax.set_yticks([])
 
 
 def _mark(ax, x: float, y: float, color: str, label: str, marker: str = "o") -> None:
-    ax.plot([y], [x], marker=marker, ms=11, mfc="none", mec="black", mew=3.5)
-    ax.plot([y], [x], marker=marker, ms=11, mfc="none", mec=color, mew=2, label=label)
+    ax.plot([x], [y], marker=marker, ms=11, mfc="none", mec="black", mew=3.5)
+    ax.plot([x], [y], marker=marker, ms=11, mfc="none", mec=color, mew=2, label=label)
 
 
 def _map_panel(ax, trace: StepTrace, key: str, px_key: str, name: str, color: str) -> None:
     scores = trace.explain.get(key)
     if scores is None:
         ax.set_facecolor("#222")
+        ax.set_xlim(EXTENT[0], EXTENT[1])
+        ax.set_ylim(EXTENT[2], EXTENT[3])
+        ax.set_aspect("equal")
         ax.text(0.5, 0.5, f"no {name} score map\nin Step.explain", ha="center", va="center", color="w",
                 transform=ax.transAxes)  # fmt: skip
         ax.set_xticks([])
@@ -93,22 +98,26 @@ def explain_figure(trace: StepTrace, k: int, reward: float | None, goal: str):
 
     import matplotlib.pyplot as plt
 
-    fig = plt.figure(figsize=(15, 3.3), dpi=DPI)
-    grid = fig.add_gridspec(1, 5, width_ratios=[1, 1, 1, 1, 1.25], wspace=0.05)
+    fig = plt.figure(figsize=(13, 5.0), dpi=DPI)
+    grid = fig.add_gridspec(1, 5, width_ratios=[1, 1, 1, 1, 2.4], wspace=0.06)
     axes = [fig.add_subplot(grid[0, i]) for i in range(5)]
     if trace.color is not None:
         _show(axes[0], trace.color, "observation (colour)")
         _mark(axes[0], trace.pick[0], trace.pick[1], PICK, "pick")
         _mark(axes[0], trace.place[0], trace.place[1], PLACE, "place")
-        axes[0].annotate("", (trace.place[1], trace.place[0]), (trace.pick[1], trace.pick[0]),
+        axes[0].annotate("", (trace.place[0], trace.place[1]), (trace.pick[0], trace.pick[1]),
                          arrowprops={"arrowstyle": "->", "color": "white", "lw": 1.5})  # fmt: skip
+    for name in named_areas(goal, trace.subtask):
+        x0, x1, y0, y1 = area_rect(name)
+        axes[0].add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="#ffd25a", lw=2))
+        axes[0].text(x0 + 0.01, y0 + 0.04, name, color="#ffd25a", fontsize=8)
     if trace.height is not None:
         _show(axes[1], trace.height, "height (m)", cmap="viridis")
     _map_panel(axes[2], trace, "pick_scores", "pick_px", "pick", PICK)
     _map_panel(axes[3], trace, "place_scores", "place_px", "place", PLACE)
     axes[4].axis("off")
     wrapped = "\n".join(
-        textwrap.fill(line, 52, subsequent_indent="   ") for line in _text(trace, k, reward, goal).split("\n")
+        textwrap.fill(line, 50, subsequent_indent="   ") for line in _text(trace, k, reward, goal).split("\n")
     )
     axes[4].text(0.02, 0.98, wrapped, va="top", ha="left", fontsize=9, family="DejaVu Sans Mono",
                  transform=axes[4].transAxes)  # fmt: skip
