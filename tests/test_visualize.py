@@ -138,3 +138,16 @@ def test_explanations_show_maps_points_and_checks(tmp_path) -> None:
     x, y = cell_to_world((96, 48), scores.shape)
     assert abs(y - (-0.5 + 96.5 * 0.003125)) < 1e-9 and abs(x - (0.25 + 48.5 * 0.003125)) < 1e-9
     assert not any(p.name.startswith(".tmp") for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("task", ["put-block-into-matching-bowl", "stack-block-in-absolute-area"])
+def test_recording_a_video_does_not_change_the_episode(task) -> None:
+    from lohovla.rollout import run_episode
+
+    outcomes = []
+    for record in (False, True):
+        env = make_env(task, split="val", mode="fast")
+        ep = run_episode(OraclePolicy(), env, seed=3, record=record)
+        outcomes.append((ep.rewards, ep.subtasks, [o["position"] for o in env.unwrapped.object_states()]))
+        env.close()
+    assert outcomes[0] == outcomes[1]
