@@ -98,7 +98,8 @@ class LoHoRavensEnv(gym.Env):
         self._next_seed = split_seed(split, 0)
         self._frames: list[CameraFrame] = []
         self.frames: list[np.ndarray] = []  # video frames of the episode when record_frames
-        #: one entry per frame: {"step": steps taken when it was drawn, "phase": "start" | "move" | "after"}
+        #: one entry per frame: {"step": steps taken when it was drawn, "phase": "start" | "move" | "after"};
+        #: "after" frames also say whether the step grasped, dropped the block, or was refused (error)
         self.frame_meta: list[dict[str, Any]] = []
 
     # --- gymnasium API ---------------------------------------------------------------------------
@@ -134,13 +135,13 @@ class LoHoRavensEnv(gym.Env):
             if self.strict:
                 raise
             error = str(exc)
-        grasped = False
+        grasped, dropped = False, False
         if error is None and self.done:
             error = "episode is over; call reset()"
         if error is None:
             cb = self._record if self.record_frames else None
             result = self.primitive.execute(pick, place, self._drop_rng, frame_cb=cb)
-            grasped = result.grasped
+            grasped, dropped = result.grasped, result.dropped
             if result.dropped:
                 error = None  # a drop is a perturbation, not a bad action
         progress = self.task.progress(self.world)
@@ -153,6 +154,7 @@ class LoHoRavensEnv(gym.Env):
         obs = self._observe()
         if self.record_frames:
             self._record("after")
+            self.frame_meta[-1].update(grasped=grasped, dropped=dropped, error=error)
         info = self._info(error=error)
         info["grasped"] = grasped
         return obs, float(reward), bool(terminated), bool(truncated), info

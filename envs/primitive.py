@@ -80,8 +80,11 @@ class FastPrimitive:
         result = PrimitiveResult()
         body, contact_z = self.ray_down(pick[0][0], pick[0][1])
         obj = world.by_body(body)
-        if obj is None or not obj.movable:
-            return result  # the cup touched the table, a bowl or nothing: no grasp
+        if obj is None or not obj.movable:  # the cup touched the table, a bowl or nothing: no grasp
+            self._show(frame_cb, [pick[0][0], pick[0][1], contact_z + 0.12])
+            self._show(frame_cb, [pick[0][0], pick[0][1], contact_z])
+            self._show(frame_cb, [pick[0][0], pick[0][1], contact_z + 0.15])
+            return result
         result.grasped, result.held = True, obj
         cup_at_pick = (np.array([pick[0][0], pick[0][1], contact_z]), np.asarray(pick[1], dtype=np.float64))
         grasp = compose(invert(cup_at_pick), world.pose(obj))  # block pose in the cup frame
@@ -96,6 +99,7 @@ class FastPrimitive:
             result.dropped = True
             xy = (1 - fraction) * np.asarray(pick[0][:2]) + fraction * np.asarray(place[0][:2])
             self._release_at(obj, grasp, (np.array([xy[0], xy[1], contact_z + APPROACH_HEIGHT]), cup_at_pick[1]))
+            self._show(frame_cb, [xy[0], xy[1], contact_z + APPROACH_HEIGHT])  # where it let go
             return result
 
         cup_high = (np.array([place[0][0], place[0][1], APPROACH_HEIGHT]), np.asarray(place[1], dtype=np.float64))

@@ -151,3 +151,16 @@ def test_recording_a_video_does_not_change_the_episode(task) -> None:
         outcomes.append((ep.rewards, ep.subtasks, [o["position"] for o in env.unwrapped.object_states()]))
         env.close()
     assert outcomes[0] == outcomes[1]
+
+
+def test_a_missed_grasp_is_shown_and_recorded_as_such() -> None:
+    env = make_env("put-block-into-matching-bowl", split="val", mode="fast", record_frames=True)
+    env.reset(seed=1)
+    quat = np.array([0.0, 0.0, 0.0, 1.0])
+    empty = (np.array([0.27, -0.48, 0.0]), quat)  # a table corner: nothing to pick up
+    env.step({"pick": empty, "place": (np.array([0.5, 0.0, 0.0]), quat)})
+    meta = env.unwrapped.frame_meta
+    moves = [m for m in meta if m["step"] == 1 and m["phase"] == "move"]
+    assert len(moves) >= 3  # the cup goes down and comes back up empty
+    assert meta[-1]["phase"] == "after" and meta[-1]["grasped"] is False and meta[-1]["error"] is None
+    env.close()

@@ -85,14 +85,25 @@ def _inset(trace: StepTrace | None, areas: list[str], fallback: np.ndarray | Non
     return img
 
 
-def _outcome(k: int, view: EpisodeView) -> tuple[str, tuple[int, int, int]]:
+def _why(meta: dict) -> str:
+    """What the env saw go wrong, when it says (refused action, nothing picked up, block dropped)."""
+    if meta.get("error"):
+        return f" - action refused: {meta['error']}"[:90]
+    if meta.get("grasped") is False:
+        return " - nothing was picked up"
+    if meta.get("dropped"):
+        return " - the block was dropped on the way"
+    return ""
+
+
+def _outcome(k: int, view: EpisodeView, meta: dict) -> tuple[str, tuple[int, int, int]]:
     reward = view.rewards[k - 1] if k - 1 < len(view.rewards) else 0.0
     total = sum(view.rewards[:k])
     if reward > 1e-6:
         return f"\u2713 step {k} worked: reward {reward:+.2f}   (total {total:.2f})", draw.OK_RGB
     if reward < -1e-6:
-        return f"\u2717 step {k} undid progress: reward {reward:+.2f}   (total {total:.2f})", draw.FAIL_RGB
-    return f"\u2717 step {k} failed: no reward   (total {total:.2f})", draw.FAIL_RGB
+        return f"\u2717 step {k} undid progress: reward {reward:+.2f}{_why(meta)}   (total {total:.2f})", draw.FAIL_RGB
+    return f"\u2717 step {k} failed: no reward{_why(meta)}   (total {total:.2f})", draw.FAIL_RGB
 
 
 def _header(view: EpisodeView, k: int, trace: StepTrace | None, width: int, size: int) -> list[tuple[str, tuple]]:
@@ -161,7 +172,7 @@ def annotate_frame(
 
     bottom = []
     if trace is not None:
-        bottom.append(_outcome(k, view) if phase == "after" else (f"step {k}: carrying it out ...", draw.DIM_RGB))
+        bottom.append(_outcome(k, view, meta) if phase == "after" else (f"step {k}: carrying it out ...", draw.DIM_RGB))
     if final:
         mark = "\u2713 solved" if view.success else "\u2717 not solved"
         bottom = bottom[:1] + [
