@@ -82,3 +82,25 @@ def test_provenance_names_checkpoint_hash_commit_and_settings(tmp_path) -> None:
         assert record["commit"] == head.stdout.strip()
     assert git_commit(tmp_path)["commit"] == "unknown"
     assert provenance("oracle")["checkpoint_sha256"] is None
+
+
+def test_policy_settings_find_the_grounding_config() -> None:
+    from dataclasses import dataclass
+
+    from lohovla.evaluation.provenance import policy_settings
+
+    @dataclass
+    class GroundingConfig:
+        ground_colors: bool = True
+        check_objects: bool = False
+
+    class Policy:
+        name = "p"
+
+        def __init__(self) -> None:
+            self.g = GroundingConfig()
+            self.decoder = "d2f"
+
+    settings = policy_settings(Policy())
+    assert settings["grounding"] == {"ground_colors": True, "check_objects": False}
+    assert settings["decoder"] == "d2f"

@@ -71,13 +71,13 @@ def policy_settings(policy: Any) -> dict[str, Any]:
     rule = getattr(policy, "rule", None)
     if rule is not None:
         out["replan"] = {"strategy": getattr(rule, "strategy", None), "k": getattr(rule, "k", None)}
-    for attr in ("grounding_settings", "grounding", "checks", "grounding_cfg"):
-        value = getattr(policy, attr, None)
-        if callable(value) and attr == "grounding_settings":
-            value = value()
-        if isinstance(value, (bool, dict)) or (dataclasses.is_dataclass(value) and not isinstance(value, type)):
-            out["grounding"] = _plain(value)  # the grounding layer's switches, when the policy exposes them
-            break
+    # the grounding layer's switches, saved whole with the checkpoint (a GroundingConfig on the policy)
+    state = vars(policy) if hasattr(policy, "__dict__") else {}
+    configs = [v for v in state.values() if type(v).__name__ == "GroundingConfig"]
+    if configs:
+        out["grounding"] = _plain(configs[0])
+    elif isinstance(getattr(policy, "grounding", None), (bool, dict)):
+        out["grounding"] = _plain(policy.grounding)
     return out
 
 

@@ -4,7 +4,8 @@ grounding checks that intervened) and a contact sheet per episode (one row per s
 Everything is drawn in workspace coordinates, oriented like the heightmap and the task words ("top" is y < 0,
 "left" x < 0.5), so maps of any resolution line up with the heightmap. Reads Step.explain with .get:
 "pick_scores" / "place_scores" (H x W maps over the workspace), "pick_px" / "place_px" (the chosen cells,
-(row, col) of those maps), "subtask_before_checks"; what is missing is said on the image, never guessed.
+(row, col) of those maps), "model_pick_px" / "model_place_px" (where the model's own maps peaked, when a check
+moved the choice), "subtask_before_checks"; what is missing is said on the image, never guessed.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ def cell_to_world(px, shape: tuple[int, ...]) -> tuple[float, float]:
     return x, y
 
 
-def _show(ax, image, title: str, cmap: str | None = None) -> None:
-    ax.imshow(np.asarray(image), extent=EXTENT, cmap=cmap, interpolation="nearest", aspect="equal")
+def _show(ax, image, title: str, cmap: str | None = None, vmax: float | None = None) -> None:
+    lo = 0.0 if vmax is not None else None
+    ax.imshow(np.asarray(image), extent=EXTENT, cmap=cmap, interpolation="nearest", aspect="equal", vmin=lo, vmax=vmax)
     ax.set_title(title, fontsize=10)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -56,17 +58,21 @@ def _map_panel(ax, trace: StepTrace, key: str, px_key: str, name: str, color: st
                 transform=ax.transAxes)  # fmt: skip
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(f"{name} scores", fontsize=10)
+        ax.set_title(f"{name} scores\n", fontsize=10)
         return
     scores = np.asarray(scores, dtype=np.float32)
-    _show(ax, scores, f"{name} scores (max {np.nanmax(scores):.2g})", cmap="magma")
+    _show(ax, scores, f"{name} scores\n(peak {np.nanmax(scores):.2g})", cmap="magma")
     px = trace.explain.get(px_key)
     if px is not None:
         x, y = cell_to_world(px, scores.shape)
         _mark(ax, x, y, "white", f"map's choice {tuple(int(v) for v in px)}", marker="s")
+    model_px = trace.explain.get(f"model_{px_key}")
+    if model_px is not None and (px is None or tuple(int(v) for v in model_px) != tuple(int(v) for v in px)):
+        x, y = cell_to_world(model_px, scores.shape)
+        _mark(ax, x, y, "#ffd25a", "model's own peak", marker="X")
     point = trace.pick if name == "pick" else trace.place
     _mark(ax, point[0], point[1], color, f"action's {name}")
-    ax.legend(loc="lower left", fontsize=7, framealpha=0.6)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.01), fontsize=7, frameon=False)
 
 
 def _text(trace: StepTrace, k: int, reward: float | None, goal: str) -> str:
@@ -102,7 +108,7 @@ def explain_figure(trace: StepTrace, k: int, reward: float | None, goal: str):
     grid = fig.add_gridspec(1, 5, width_ratios=[1, 1, 1, 1, 2.4], wspace=0.06)
     axes = [fig.add_subplot(grid[0, i]) for i in range(5)]
     if trace.color is not None:
-        _show(axes[0], trace.color, "observation (colour)")
+        _show(axes[0], trace.color, "observation\n(colour)")
         _mark(axes[0], trace.pick[0], trace.pick[1], PICK, "pick")
         _mark(axes[0], trace.place[0], trace.place[1], PLACE, "place")
         axes[0].annotate("", (trace.place[0], trace.place[1]), (trace.pick[0], trace.pick[1]),
@@ -112,7 +118,7 @@ def explain_figure(trace: StepTrace, k: int, reward: float | None, goal: str):
         axes[0].add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="#ffd25a", lw=2))
         axes[0].text(x0 + 0.01, y0 + 0.04, name, color="#ffd25a", fontsize=8)
     if trace.height is not None:
-        _show(axes[1], trace.height, "height (m)", cmap="viridis")
+        _show(axes[1], trace.height, "height\n(0 to 0.1 m)", cmap="viridis", vmax=0.1)
     _map_panel(axes[2], trace, "pick_scores", "pick_px", "pick", PICK)
     _map_panel(axes[3], trace, "place_scores", "place_px", "place", PLACE)
     axes[4].axis("off")
