@@ -23,9 +23,14 @@ def main(cfg: DictConfig) -> None:
     from lohovla.envs.spec import split_seed
     from lohovla.envs.tasks.registry import get_task_class
     from lohovla.visualize.record import run_recorded
+    from lohovla.visualize.writer import check_video_path
 
     spec = _choose_policy(str(cfg.policy))
-    policy = load_policy(spec, **to_dict(cfg.policy_kwargs))
+    try:
+        check_video_path(f"{cfg.out}/demo.{cfg.video_format}")
+        policy = load_policy(spec, **to_dict(cfg.policy_kwargs))
+    except ValueError as exc:
+        raise SystemExit(f"lohovla-demo: {exc}") from None
     print(f"policy: {spec}")
     for task in cfg.tasks:
         seen = "seen" if get_task_class(task).seen else "unseen"

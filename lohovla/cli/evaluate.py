@@ -17,19 +17,22 @@ def main(cfg: DictConfig) -> None:
     from lohovla.evaluation.report import load_baseline, results_markdown, write_report
 
     tasks = cfg.tasks if isinstance(cfg.tasks, str) else list(cfg.tasks)
-    result = evaluate(
-        str(cfg.policy),
-        tasks=tasks,
-        split=cfg.split,
-        episodes=cfg.episodes,
-        workers=cfg.workers,
-        mode=cfg.mode,
-        first_index=cfg.first_index,
-        env_kwargs=to_dict(cfg.env),
-        policy_kwargs=to_dict(cfg.policy_kwargs),
-        video=f"{cfg.video}/{{task}}-{{seed}}.{cfg.video_format}" if cfg.video else None,
-        video_episodes=int(cfg.video_episodes),
-    )
+    try:
+        result = evaluate(
+            str(cfg.policy),
+            tasks=tasks,
+            split=cfg.split,
+            episodes=cfg.episodes,
+            workers=cfg.workers,
+            mode=cfg.mode,
+            first_index=cfg.first_index,
+            env_kwargs=to_dict(cfg.env),
+            policy_kwargs=to_dict(cfg.policy_kwargs),
+            video=f"{cfg.video}/{{task}}-{{seed}}.{cfg.video_format}" if cfg.video else None,
+            video_episodes=int(cfg.video_episodes),
+        )
+    except ValueError as exc:  # a bad option (episodes, unknown task, video format): one line, no traceback
+        raise SystemExit(f"lohovla-eval: {exc}") from None
     paths = write_report(result, cfg.out, baseline=cfg.baseline)
     print(results_markdown(result, load_baseline(cfg.baseline)))
     print("wrote " + ", ".join(str(p) for p in paths.values()))

@@ -15,9 +15,15 @@ def main(cfg: DictConfig) -> None:
     from lohovla.envs.spec import split_seed
     from lohovla.visualize.explain import write_explanations
     from lohovla.visualize.record import run_recorded
+    from lohovla.visualize.writer import check_video_path
 
-    policy = load_policy(cfg.policy, **to_dict(cfg.policy_kwargs))
-    env = make_env(cfg.task, split=cfg.split, mode=cfg.mode, **to_dict(cfg.env))
+    try:
+        if cfg.video:
+            check_video_path(str(cfg.video).format(task=cfg.task, seed=0))
+        policy = load_policy(cfg.policy, **to_dict(cfg.policy_kwargs))
+        env = make_env(cfg.task, split=cfg.split, mode=cfg.mode, **to_dict(cfg.env))
+    except ValueError as exc:  # unknown policy, task or split, a video name that is not .mp4/.gif
+        raise SystemExit(f"lohovla-rollout: {exc}") from None
     for i in range(cfg.episodes):
         seed = split_seed(cfg.split, cfg.first_index + i)
         video = str(cfg.video).format(task=cfg.task, seed=seed) if cfg.video else None

@@ -152,6 +152,10 @@ def evaluate(
     """
     if episodes < 1:
         raise ValueError("episodes must be >= 1")
+    if video:
+        from lohovla.visualize.writer import check_video_path
+
+        check_video_path(video.format(task="task", seed=0))
     task_ids = resolve_tasks(tasks)
     jobs = [
         (t, split_seed(split, first_index + i), bool(video) and i < video_episodes)

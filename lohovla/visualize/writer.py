@@ -11,13 +11,19 @@ from lohovla.data.atomic import atomic_path
 FORMATS = (".mp4", ".gif")
 
 
+def check_video_path(path: str | Path) -> Path:
+    """The path, or a ValueError saying which suffixes are known (checked before a run, not after it)."""
+    path = Path(path)
+    if path.suffix not in FORMATS:
+        raise ValueError(f"video {path}: expected a .mp4 or .gif file name")
+    return path
+
+
 def write_video(frames: list[np.ndarray], path: str | Path, fps: int = 8) -> Path:
     """`path`'s suffix picks the format (.mp4 or .gif)."""
     import imageio.v2 as imageio
 
-    path = Path(path)
-    if path.suffix not in FORMATS:
-        raise ValueError(f"video {path}: expected a .mp4 or .gif file name")
+    path = check_video_path(path)
     if not frames:
         raise ValueError("no frames to write")
     shape = np.asarray(frames[0]).shape
