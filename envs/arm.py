@@ -225,6 +225,7 @@ ACCEL = 9.0  # m/s^2 on straight lines (the Panda allows 13)
 LINE_STEP = 0.02  # m between IK points of a straight line
 SETTLE_TOL = 2e-3  # rad: a joint-space move ends when every joint is this close and still
 SETTLE_MAX = 60  # steps
+FRAME_PERIOD_S = 0.12  # simulated seconds between video frames while a video is recorded
 POSITION_GAIN, VELOCITY_GAIN = 0.3, 1.0
 
 
@@ -250,6 +251,7 @@ class ArmPrimitive:
         self.tool: SuctionTool | None = None
         self.steps = 0  # simulation steps of the last execute() (for speed reports)
         self._dt = TIME_STEP
+        self._frame_cb, self._since_frame = None, 0.0  # video frames while execute() runs (env.record_frames)
 
     # --- scene ----------------------------------------------------------------------------------------
     def attach(self) -> None:
@@ -293,6 +295,11 @@ class ArmPrimitive:
     def _step(self, dt: float = TIME_STEP) -> None:
         self.world.step()
         self.steps += 1
+        if self._frame_cb is not None:  # a video is recorded: a frame every FRAME_PERIOD_S of simulated time
+            self._since_frame += dt
+            if self._since_frame >= FRAME_PERIOD_S:
+                self._since_frame = 0.0
+                self._frame_cb()
         if self.tool.held is not None:
             self._held_s += dt
             if self._drop_after is not None and self._held_s >= self._drop_after:
@@ -436,6 +443,7 @@ class ArmPrimitive:
         held after the lift; with drop_prob_per_s, each held second may let it go (time drawn from rng)."""
         result = PrimitiveResult()
         self.steps, self._held_s, self._dropped = 0, 0.0, False
+        self._frame_cb, self._since_frame = frame_cb, 0.0
         self._drop_after = None
         if self.drop_prob_per_s > 0:
             p = min(self.drop_prob_per_s, 1.0 - 1e-12)
@@ -463,6 +471,7 @@ class ArmPrimitive:
         result.dropped = self._dropped
         self.tool.release()
         self._move_joints(HOME)
+        self._frame_cb = None
         self.world.settle()
         return result
 

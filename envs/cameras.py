@@ -77,6 +77,17 @@ def view_camera(width: int = 320, height: int = 240) -> CameraSpec:
     return CameraSpec((1.25, 0.0, 0.85), (0.45, 0.0, 0.0), (0.0, 0.0, 1.0), width, height, 0.95 * width, 0.05, 5.0)
 
 
+def video_camera(width: int = 640, height: int = 480, wide: bool = False) -> CameraSpec:
+    """The recorded videos' view: from the front and above, the 0.5 x 1 m workspace filling the frame.
+
+    The robot stands behind the workspace (x < 0.25), facing the viewer; `wide` (arm mode) steps back and up
+    so that the arm's upper links stay in view while it moves.
+    """
+    if wide:
+        return CameraSpec((1.35, 0.0, 1.2), (0.4, 0.0, 0.16), (0.0, 0.0, 1.0), width, height, 0.82 * width, 0.05, 5.0)
+    return CameraSpec((1.15, 0.0, 1.0), (0.45, 0.0, 0.06), (0.0, 0.0, 1.0), width, height, 0.95 * width, 0.05, 5.0)
+
+
 def camera_specs(name: str, pixel_size: float, bounds: np.ndarray) -> list[CameraSpec]:
     if name == "top":
         return [top_camera(pixel_size, bounds)]

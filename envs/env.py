@@ -10,7 +10,7 @@ import gymnasium as gym
 import numpy as np
 
 from lohovla.envs.actions import InvalidAction, parse_action
-from lohovla.envs.cameras import camera_specs, capture, render, view_camera
+from lohovla.envs.cameras import camera_specs, capture, render, video_camera, view_camera
 from lohovla.envs.heightmap import CameraFrame, fuse_heightmaps, heightmap_shape
 from lohovla.envs.primitive import FastPrimitive
 from lohovla.envs.spec import BOUNDS, PIXEL_SIZE, SPLIT_SEEDS, SPLITS, split_seed
@@ -56,6 +56,7 @@ class LoHoRavensEnv(gym.Env):
         strict: bool = False,
         render_mode: str | None = None,
         record_frames: bool = False,
+        video_size: tuple[int, int] = (640, 480),
     ) -> None:
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
@@ -70,6 +71,7 @@ class LoHoRavensEnv(gym.Env):
         self.obs_noise, self.color_noise, self.depth_noise = obs_noise, color_noise, depth_noise
         self.strict, self.render_mode, self.record_frames = strict, render_mode, record_frames
         self.drop_prob_per_s = drop_prob_per_s
+        self.video_size = (int(video_size[0]), int(video_size[1]))
 
         from lohovla.envs.world import World
 
@@ -96,6 +98,9 @@ class LoHoRavensEnv(gym.Env):
         self._next_seed = split_seed(split, 0)
         self._frames: list[CameraFrame] = []
         self.frames: list[np.ndarray] = []  # video frames of the episode when record_frames
+        #: one entry per frame: {"step": steps taken when it was drawn, "phase": "start" | "move" | "after"};
+        #: "after" frames also say whether the step grasped, dropped the block, or was refused (error)
+        self.frame_meta: list[dict[str, Any]] = []
 
     # --- gymnasium API ---------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -113,10 +118,10 @@ class LoHoRavensEnv(gym.Env):
         self.world.settle()
         self._start_progress = self._progress = self.task.progress(self.world)
         self.steps, self.total_reward, self.done = 0, 0.0, False
-        self.frames = []
+        self.frames, self.frame_meta = [], []
         obs = self._observe()
         if self.record_frames:
-            self.frames.append(self.render_view())
+            self._record("start")
         return obs, self._info(error=None)
 
     def step(self, action: Any):
@@ -130,13 +135,13 @@ class LoHoRavensEnv(gym.Env):
             if self.strict:
                 raise
             error = str(exc)
-        grasped = False
+        grasped, dropped = False, False
         if error is None and self.done:
             error = "episode is over; call reset()"
         if error is None:
-            cb = (lambda: self.frames.append(self.render_view())) if self.record_frames else None
+            cb = self._record if self.record_frames else None
             result = self.primitive.execute(pick, place, self._drop_rng, frame_cb=cb)
-            grasped = result.grasped
+            grasped, dropped = result.grasped, result.dropped
             if result.dropped:
                 error = None  # a drop is a perturbation, not a bad action
         progress = self.task.progress(self.world)
@@ -148,7 +153,8 @@ class LoHoRavensEnv(gym.Env):
         truncated = not terminated and self.steps >= self.task.max_steps
         obs = self._observe()
         if self.record_frames:
-            self.frames.append(self.render_view())
+            self._record("after")
+            self.frame_meta[-1].update(grasped=grasped, dropped=dropped, error=error)
         info = self._info(error=error)
         info["grasped"] = grasped
         return obs, float(reward), bool(terminated), bool(truncated), info
@@ -168,6 +174,15 @@ class LoHoRavensEnv(gym.Env):
 
     def render_view(self, width: int = 320, height: int = 240) -> np.ndarray:
         return render(self.world.client, view_camera(width, height))[0]
+
+    def video_camera(self):
+        """The camera of the recorded frames (wider in arm mode, so the arm stays in view)."""
+        return video_camera(*self.video_size, wide=self.mode == "arm")
+
+    def _record(self, phase: str = "move") -> None:
+        """Append one video frame (the workspace view at video_size) and what it shows."""
+        self.frames.append(render(self.world.client, self.video_camera())[0])
+        self.frame_meta.append({"step": self.steps, "phase": phase})
 
     def _observe(self) -> dict[str, Any]:
         noisy = self.obs_noise

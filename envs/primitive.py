@@ -20,6 +20,7 @@ APPROACH_HEIGHT = 0.32
 SPEED = 0.5  # m/s of the cup along its path; sets the time over which a held block may drop
 RAY_TOP = 1.0
 PARKED = [-2.0, 0.0, 1.0]  # where the video-only cup waits, outside every camera's view
+CARRY_FRAMES = 4  # video frames along the carry from the pick to over the place (the cup's path)
 
 
 @dataclass
@@ -79,11 +80,15 @@ class FastPrimitive:
         result = PrimitiveResult()
         body, contact_z = self.ray_down(pick[0][0], pick[0][1])
         obj = world.by_body(body)
-        if obj is None or not obj.movable:
-            return result  # the cup touched the table, a bowl or nothing: no grasp
+        if obj is None or not obj.movable:  # the cup touched the table, a bowl or nothing: no grasp
+            self._show(frame_cb, [pick[0][0], pick[0][1], contact_z + 0.12])
+            self._show(frame_cb, [pick[0][0], pick[0][1], contact_z])
+            self._show(frame_cb, [pick[0][0], pick[0][1], contact_z + 0.15])
+            return result
         result.grasped, result.held = True, obj
         cup_at_pick = (np.array([pick[0][0], pick[0][1], contact_z]), np.asarray(pick[1], dtype=np.float64))
         grasp = compose(invert(cup_at_pick), world.pose(obj))  # block pose in the cup frame
+        self._show(frame_cb, cup_at_pick[0] + [0, 0, 0.12])  # coming down on the pick point
         self._show(frame_cb, cup_at_pick[0])
         lifted = (cup_at_pick[0] + [0, 0, 0.15], cup_at_pick[1])
         self._show(frame_cb, lifted[0], obj, compose(lifted, grasp))
@@ -94,6 +99,7 @@ class FastPrimitive:
             result.dropped = True
             xy = (1 - fraction) * np.asarray(pick[0][:2]) + fraction * np.asarray(place[0][:2])
             self._release_at(obj, grasp, (np.array([xy[0], xy[1], contact_z + APPROACH_HEIGHT]), cup_at_pick[1]))
+            self._show(frame_cb, [xy[0], xy[1], contact_z + APPROACH_HEIGHT])  # where it let go
             return result
 
         cup_high = (np.array([place[0][0], place[0][1], APPROACH_HEIGHT]), np.asarray(place[1], dtype=np.float64))
@@ -103,11 +109,23 @@ class FastPrimitive:
         bottom_offset = held_high[0][2] - support_bottom(obj, held_high)
         final = (np.array([held_high[0][0], held_high[0][1], support + bottom_offset + 0.001]), held_high[1])
         above = (np.array([place[0][0], place[0][1], final[0][2] + obj.size / 2 + 0.15]), cup_high[1])
+        if frame_cb is not None:
+            self._show_carry(frame_cb, obj, grasp, lifted, above)
         self._show(frame_cb, above[0], obj, compose(above, grasp))
+        landing = compose(invert(grasp), final)  # the cup where the block touches down
+        self._show(frame_cb, landing[0], obj, final)
         world.set_pose(obj, *final)
         world.settle()
         self._show(frame_cb, [place[0][0], place[0][1], final[0][2] + obj.size / 2 + 0.15])
         return result
+
+    def _show_carry(self, frame_cb, obj: SceneObject, grasp: Pose, start: Pose, end: Pose) -> None:
+        """Frames along the carry: a straight line in x-y under an arc that peaks 0.1 m above both ends."""
+        for s in np.linspace(0, 1, CARRY_FRAMES + 2)[1:-1]:
+            xyz = (1 - s) * start[0] + s * end[0]
+            xyz[2] += 0.1 * np.sin(np.pi * s)
+            cup = (xyz, end[1] if s > 0.5 else start[1])
+            self._show(frame_cb, xyz, obj, compose(cup, grasp))
 
     def _support_height(self, obj: SceneObject, pose: Pose) -> float:
         """Highest surface under the held block's footprint (what it would touch first going down)."""

@@ -22,6 +22,8 @@ COMMANDS = {
     "lohovla-robot": "robot",
     "lohovla-demo": "demo",
     "lohovla-fit-colors": "fit_colors",
+    "lohovla-compare": "compare",
+    "lohovla-export": "export",
 }
 
 

@@ -1,4 +1,5 @@
-"""lohovla-eval: evaluate a policy over tasks and seeds; writes results.json, results.md and a bar chart."""
+"""lohovla-eval: evaluate a policy over tasks and seeds; writes results.json (with provenance), results.md and
+results.png (95% Wilson intervals, the baseline run and the paper beside ours); video=DIR records episodes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 from omegaconf import DictConfig
 
 from lohovla.cli import checks
-from lohovla.cli.app import Help, command
+from lohovla.cli.app import Help, UsageError, command
 from lohovla.cli.common import to_dict
 
 HELP = Help(
@@ -36,7 +37,7 @@ HELP = Help(
 def main(cfg: DictConfig) -> None:
     """lohovla-eval: evaluate a policy; exits non-zero when an episode crashed."""
     from lohovla.evaluation.evaluate import crashed_episodes, evaluate
-    from lohovla.evaluation.report import results_markdown, write_report
+    from lohovla.evaluation.report import load_baseline, results_markdown, write_report
 
     tasks = checks.task_selection(cfg.tasks if isinstance(cfg.tasks, str) else list(cfg.tasks))
     checks.load_policy(str(cfg.policy), to_dict(cfg.policy_kwargs))
@@ -45,19 +46,24 @@ def main(cfg: DictConfig) -> None:
     checks.at_least("first_index", cfg.first_index, 0)
     checks.one_of("split", cfg.split, checks.SPLITS)
     checks.one_of("mode", cfg.mode, checks.MODES)
-    result = evaluate(
-        str(cfg.policy),
-        tasks=tasks,
-        split=cfg.split,
-        episodes=cfg.episodes,
-        workers=cfg.workers,
-        mode=cfg.mode,
-        first_index=cfg.first_index,
-        env_kwargs=to_dict(cfg.env),
-        policy_kwargs=to_dict(cfg.policy_kwargs),
-    )
-    paths = write_report(result, cfg.out)
-    print(results_markdown(result))
+    try:
+        result = evaluate(
+            str(cfg.policy),
+            tasks=tasks,
+            split=cfg.split,
+            episodes=cfg.episodes,
+            workers=cfg.workers,
+            mode=cfg.mode,
+            first_index=cfg.first_index,
+            env_kwargs=to_dict(cfg.env),
+            policy_kwargs=to_dict(cfg.policy_kwargs),
+            video=f"{cfg.video}/{{task}}-{{seed}}.{cfg.video_format}" if cfg.video else None,
+            video_episodes=int(cfg.video_episodes),
+        )
+    except ValueError as exc:  # a bad video format or template: one line, no traceback
+        raise UsageError(str(exc)) from None
+    paths = write_report(result, cfg.out, baseline=cfg.baseline)
+    print(results_markdown(result, load_baseline(cfg.baseline)))
     print("wrote " + ", ".join(str(p) for p in paths.values()))
     crashed = crashed_episodes(result)
     if crashed:  # counted as failures above; a bug to fix, so the run fails

@@ -14,6 +14,7 @@ from tqdm import tqdm
 from lohovla.envs.registration import resolve_tasks
 from lohovla.envs.spec import split_seed
 from lohovla.envs.tasks.registry import get_task_class
+from lohovla.evaluation.provenance import provenance
 
 
 @dataclass
@@ -29,22 +30,30 @@ class EvalResult:
 class _Runner:
     """Holds one policy and one env per task; lives in the main process or in each worker."""
 
-    def __init__(self, policy: Any, policy_kwargs: dict, split: str, mode: str, env_kwargs: dict) -> None:
+    def __init__(
+        self, policy: Any, policy_kwargs: dict, split: str, mode: str, env_kwargs: dict, video: str | None = None
+    ) -> None:
         if isinstance(policy, str):
             from lohovla.policy_loading import load_policy
 
             policy = load_policy(policy, **policy_kwargs)
         self.policy, self.split, self.mode, self.env_kwargs = policy, split, mode, env_kwargs
         self.envs: dict[str, Any] = {}
+        self.video = video  # "{task}-{seed}.mp4"-style path template: this runner's recorded episodes go there
 
-    def run(self, task: str, seed: int) -> dict[str, Any]:
+    def run(self, task: str, seed: int, record: bool = False) -> dict[str, Any]:
         from lohovla.envs.registration import make_env
         from lohovla.rollout import run_episode
 
         if task not in self.envs:
             self.envs[task] = make_env(task, split=self.split, mode=self.mode, **self.env_kwargs)
         try:
-            ep = run_episode(self.policy, self.envs[task], seed)
+            if record and self.video:
+                from lohovla.visualize.record import run_recorded
+
+                ep = run_recorded(self.policy, self.envs[task], seed, self.video.format(task=task, seed=seed)).result
+            else:
+                ep = run_episode(self.policy, self.envs[task], seed)
         except Exception as exc:  # one episode's bug must not cost the other episodes' results
             return crashed_episode(task, seed, exc)
         return {
@@ -92,7 +101,7 @@ def _init_worker(*args: Any) -> None:
         sys.modules["torch"].set_num_threads(1)
 
 
-def _run_job(job: tuple[str, int]) -> dict[str, Any]:
+def _run_job(job: tuple[str, int, bool]) -> dict[str, Any]:
     assert _WORKER is not None
     return _WORKER.run(*job)
 
@@ -131,18 +140,29 @@ def evaluate(
     env_kwargs: dict | None = None,
     policy_kwargs: dict | None = None,
     progress: bool = True,
+    video: str | None = None,
+    video_episodes: int = 1,
 ) -> EvalResult:
     """Run `episodes` seeds of `split` (from its first_index-th seed) for each task and aggregate.
 
     `policy` is a Policy object or a spec for `load_policy` (cheaper to hand to worker processes). An episode whose
     policy raises counts as failed and keeps its error (`crashed`); the others run on (`crashed_episodes` lists
-    them, and lohovla-eval exits non-zero after writing its report).
+    them, and lohovla-eval exits non-zero after writing its report). With `video` (a path template with
+    {task} and {seed}), the first `video_episodes` episodes of each task are recorded as annotated videos.
     """
     if episodes < 1:
         raise ValueError("episodes must be >= 1")
+    if video:
+        from lohovla.visualize.writer import check_video_path
+
+        check_video_path(video.format(task="task", seed=0))
     task_ids = resolve_tasks(tasks)
-    jobs = [(t, split_seed(split, first_index + i)) for t in task_ids for i in range(episodes)]
-    args = (policy, policy_kwargs or {}, split, mode, env_kwargs or {})
+    jobs = [
+        (t, split_seed(split, first_index + i), bool(video) and i < video_episodes)
+        for t in task_ids
+        for i in range(episodes)
+    ]
+    args = (policy, policy_kwargs or {}, split, mode, env_kwargs or {}, video)
     bar = tqdm(total=len(jobs), desc="eval", unit="ep", disable=not progress)
     results: list[dict[str, Any]] = []
     if workers <= 1:
@@ -167,6 +187,8 @@ def evaluate(
         "first_index": first_index,
         "tasks": task_ids,
         "workers": workers,
+        "env": env_kwargs or {},
+        "provenance": provenance(policy, policy_kwargs),
     }
     return EvalResult(per_task=per_task, episodes=results, config=config)
 
