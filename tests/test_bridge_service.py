@@ -75,12 +75,45 @@ def test_handshake_metadata(service: PolicyService) -> None:
 
 def test_act_returns_step_with_timings_and_float64_action(service: PolicyService) -> None:
     open_session(service, b"a")
-    reply = ask(service, b"a", type="act", id=3, observation=obs(100), feedback=feedback(2, oracle={"x": [1, 2]}))
+    reply = ask(service, b"a", type="act", id=3, observation=obs(100), feedback=feedback(2))
     assert reply["type"] == "step" and reply["id"] == 3
-    assert reply["subtask"] == "stack|2|1|{'oracle': {'x': [1, 2]}}"
+    assert reply["subtask"] == "stack|2|1|{}"
     assert reply["action"].dtype == np.float64 and reply["action"][2] == pytest.approx(0.1)
     assert {"policy_ms", "plan_ms", "server_ms"} <= set(reply["timings"])
     assert reply["timings"]["server_ms"] >= reply["timings"]["policy_ms"]
+
+
+class PrivilegedCounting(CountingPolicy):
+    privileged = True
+
+    def fork(self) -> PrivilegedCounting:
+        return PrivilegedCounting()
+
+
+def test_only_a_privileged_policy_reads_the_simulators_state() -> None:
+    sim_info = {"oracle": {"x": [1, 2]}, "objects": [], "valid_subtasks": ["a"], "safety": {"refused": True}}
+    for policy, seen in ((CountingPolicy(), {"safety": {"refused": True}}), (PrivilegedCounting(), sim_info)):
+        service = PolicyService(policy)
+        open_session(service, b"a")
+        reply = ask(service, b"a", type="act", id=3, observation=obs(), feedback=feedback(1, **sim_info))
+        assert reply["subtask"] == f"stack|1|1|{seen}"
+
+
+def test_non_finite_observations_and_bad_feedback_are_refused_and_serving_goes_on(service: PolicyService) -> None:
+    open_session(service, b"a")
+    rid = iter(range(10, 100))
+    for bad in (np.nan, np.inf, -np.inf):
+        height = obs()["height"]
+        height[5, 7] = bad
+        reply = ask(service, b"a", type="act", id=next(rid), observation={**obs(), "height": height}, feedback=feedback())
+        assert reply["type"] == "error" and reply["code"] == "bad_array" and "NaN or inf" in reply["message"]
+    for field, value in (("step", -1), ("reward", float("nan")), ("reward", float("inf"))):
+        reply = ask(service, b"a", type="act", id=next(rid), observation=obs(), feedback={**feedback(), field: value})
+        assert reply["type"] == "error" and reply["code"] == "bad_request" and f"feedback.{field}" in reply["message"]
+    assert service.policy.forks[0].calls == 0  # nothing reached the policy
+    fine = ask(service, b"a", type="act", id=next(rid), observation=obs(), feedback=feedback(0))
+    assert fine["type"] == "step" and service.policy.forks[0].calls == 1
+    assert ask(service, b"a", type="ping", id=next(rid))["type"] == "pong"
 
 
 def test_each_client_has_its_own_policy_state(service: PolicyService) -> None:

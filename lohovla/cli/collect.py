@@ -41,11 +41,15 @@ def build_config(cfg: DictConfig):
 @hydra.main(version_base="1.3", config_path=CONFIG_PATH, config_name="collect")
 def main(cfg: DictConfig) -> None:
     from lohovla.data.collector import collect
+    from lohovla.data.resume import RequestMismatchError
 
     config = build_config(cfg)
     total = sum(config.episodes.values())
     print(f"collecting {total} demonstrations of {len(config.episodes)} tasks ({config.split}) into {config.out}")
-    result = collect(config)
+    try:
+        result = collect(config)
+    except RequestMismatchError as exc:  # a user error: one line, non-zero exit, the dataset untouched
+        raise SystemExit(f"lohovla-collect: {exc}") from None
     info = result.info
     print(
         f"done: {result.episodes} episodes, {info['total_steps']} steps in {result.root} "

@@ -1,0 +1,112 @@
+"""Resume: a rerun with any dataset-defining setting changed is refused by name and leaves the folder untouched."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lohovla.data import CollectConfig, RequestMismatchError, collect
+from lohovla.data.layout import Layout
+from lohovla.data.plan import CollectionPlan
+from lohovla.data.resume import check_request, differences, scan
+
+EPISODES = {"task-a": 2, "task-b": 1}
+
+
+def config(out: Path, **kw: object) -> CollectConfig:
+    base = dict(out=str(out), episodes=EPISODES, source="synthetic", seeds_per_shard=2, workers=1, progress=False)
+    base.update(kw)
+    return CollectConfig(**base)
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    """Every path under root (hidden files and folders too) with its size and mtime in ns."""
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(root.rglob("*"))}
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("resume")
+    assert collect(config(root)).episodes == 3
+    return root
+
+
+CHANGES = [
+    ("split", {"split": "val"}),
+    ("env.mode", {"env": {"mode": "full"}}),
+    ("env.obs_noise", {"env": {"mode": "fast", "obs_noise": True}}),  # a LoHoVLA perturbation
+    ("env.drop_prob_per_s", {"env": {"mode": "fast", "drop_prob_per_s": 0.05}}),
+    ("tasks", {"episodes": {"task-a": 2, "task-c": 1}}),
+    ("tasks", {"episodes": {"task-b": 1, "task-a": 2}}),  # the order sets the episode indices
+    ("tasks", {"episodes": {"task-a": 2}}),
+    ("episodes", {"episodes": {"task-a": 3, "task-b": 1}}),
+    ("seeds_per_shard", {"seeds_per_shard": 3}),
+    ("min_reward", {"min_reward": 0.5}),
+    ("png_level", {"png_level": 6}),
+]
+
+
+@pytest.mark.parametrize(("setting", "change"), CHANGES, ids=[f"{s}-{i}" for i, (s, _) in enumerate(CHANGES)])
+def test_a_changed_setting_is_refused_by_name_and_writes_nothing(dataset: Path, setting: str, change: dict) -> None:
+    before = snapshot(dataset)
+    with pytest.raises(RequestMismatchError) as info:
+        collect(config(dataset, **change))
+    message = str(info.value)
+    assert "\n" not in message and f"(differs in: {setting})" in message
+    assert snapshot(dataset) == before
+
+
+def test_the_same_request_resumes_as_a_no_op(dataset: Path) -> None:
+    before = snapshot(dataset)
+    again = collect(config(dataset, workers=2, videos=0, verify=True))  # how it is made may change
+    assert again.new_episodes == 0 and again.attempts == 0
+    after = snapshot(dataset)
+    assert {k: v for k, v in after.items() if k.startswith("data")} == {
+        k: v for k, v in before.items() if k.startswith("data")
+    }
+
+
+def test_the_first_request_is_recorded(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    request = config(tmp_path).request()
+    check_request(layout, request)
+    assert json.loads(layout.request.read_text()) == request
+    check_request(layout, request)  # the same request again: accepted
+    with pytest.raises(RequestMismatchError, match=r"differs in: source, split\)"):
+        check_request(layout, {**request, "split": "val", "source": "sim"})
+
+
+def test_differences_name_nested_and_missing_settings() -> None:
+    old = {"split": "train", "env": {"mode": "fast", "obs_noise": False}, "episodes": [["a", 1], ["b", 2]]}
+    assert differences(old, old) == []
+    assert differences(old, {**old, "env": {"mode": "fast"}}) == ["env.obs_noise"]
+    assert differences(old, {**old, "episodes": [["a", 1], ["b", 3]]}) == ["episodes"]
+    assert differences(old, {**old, "episodes": [["b", 2], ["a", 1]]}) == ["tasks"]
+    assert differences(old, {"split": "val"}) == ["env", "episodes", "split"]
+    assert differences({"env": {"mode": "fast"}}, {"env": "fast"}) == ["env"]
+
+
+def test_scan_counts_what_is_on_disk(dataset: Path) -> None:
+    plan = CollectionPlan(dict(EPISODES), 2)
+    counts = scan(Layout(dataset), "train", plan)
+    assert counts == {"temp_removed": 0, "sharded": 3, "staged": 0, "dropped": 0}
+    assert plan.n_kept == 3 and plan.done
+
+
+def test_the_cli_refuses_in_one_line_without_a_traceback(tmp_path: Path) -> None:
+    def cli(*extra: str) -> subprocess.CompletedProcess:
+        args = [f"out={tmp_path}", "source=synthetic", "tasks=[task-a]", "episodes_per_task=1", "seeds_per_shard=2"]
+        command = [sys.executable, "-m", "lohovla.cli.collect", *args, "workers=1", "progress=false", *extra]
+        return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+    assert cli().returncode == 0
+    before = snapshot(tmp_path)
+    bad = cli("split=val")
+    lines = [line for line in bad.stderr.splitlines() if line.strip()]
+    assert bad.returncode != 0 and len(lines) == 1, bad.stderr
+    assert "differs in: split" in lines[0] and "Traceback" not in bad.stderr
+    assert snapshot(tmp_path) == before
