@@ -105,7 +105,9 @@ def test_non_finite_observations_and_bad_feedback_are_refused_and_serving_goes_o
     for bad in (np.nan, np.inf, -np.inf):
         height = obs()["height"]
         height[5, 7] = bad
-        reply = ask(service, b"a", type="act", id=next(rid), observation={**obs(), "height": height}, feedback=feedback())
+        reply = ask(
+            service, b"a", type="act", id=next(rid), observation={**obs(), "height": height}, feedback=feedback()
+        )
         assert reply["type"] == "error" and reply["code"] == "bad_array" and "NaN or inf" in reply["message"]
     for field, value in (("step", -1), ("reward", float("nan")), ("reward", float("inf"))):
         reply = ask(service, b"a", type="act", id=next(rid), observation=obs(), feedback={**feedback(), field: value})
