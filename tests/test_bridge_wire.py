@@ -110,3 +110,49 @@ def test_arrays_from_received_zmq_frames_are_zero_copy_and_writable() -> None:
     assert out.flags.writeable and not out.flags.owndata  # a view on the received frame
     out[0, 0] = -1.0
     assert out[0, 0] == -1.0
+
+
+def _frames_of_total(total: int, n_arrays: int) -> list[bytes]:
+    """A valid message of exactly `total` bytes: a header and n uint8 arrays sharing the rest evenly."""
+    sizes = [0] * n_arrays
+    for _ in range(10):  # the header's length depends on the sizes it names: iterate to the fixed point
+        header = _header({f"a{i}": {"$array": i, "dtype": "uint8", "shape": [n]} for i, n in enumerate(sizes)})
+        rest = total - len(header)
+        new = [rest // n_arrays + (1 if i < rest % n_arrays else 0) for i in range(n_arrays)]
+        if new == sizes:
+            return [header, *(b"\x07" * n for n in sizes)]
+        sizes = new
+    raise AssertionError(f"no message of {total} bytes")
+
+
+def test_total_size_cap_counts_every_frame_at_the_limit_and_one_byte_over() -> None:
+    limits = Limits(max_message_bytes=4000, max_header_bytes=1000, max_frames=8)
+    exact = _frames_of_total(4000, 4)
+    assert sum(len(f) for f in exact) == 4000 and max(len(f) for f in exact) < 1100  # no frame near the cap alone
+    out = decode(exact, limits)
+    assert sum(a.nbytes for k, a in out.items() if k.startswith("a")) == 4000 - len(exact[0])
+    over = _frames_of_total(4001, 4)
+    with pytest.raises(WireError, match="message is 4001 bytes; at most 4000") as info:
+        decode(over, limits)
+    assert info.value.code == "too_large"
+
+
+def test_frame_count_cap_at_the_limit_and_one_over() -> None:
+    limits = Limits(max_frames=3)
+    arrays = {f"a{i}": np.full(2, i, np.uint8) for i in range(4)}
+    three = encode({k: arrays[k] for k in ("a0", "a1", "a2")})
+    assert len(three) == 4 and decode(three, limits)["a2"].tolist() == [2, 2]
+    with pytest.raises(WireError, match="4 array frames; at most 3") as info:
+        decode(encode(arrays), limits)
+    assert info.value.code == "too_large"
+
+
+def test_header_cap_at_the_limit_and_one_byte_over() -> None:
+    limits = Limits(max_header_bytes=100)
+    exact = _header({"pad": "y" * 93})
+    assert len(exact) == 100 and decode([exact], limits)["pad"] == "y" * 93
+    over = _header({"pad": "y" * 94})
+    assert len(over) == 101
+    with pytest.raises(WireError, match="header is 101 bytes; at most 100") as info:
+        decode([over], limits)
+    assert info.value.code == "too_large"
