@@ -156,3 +156,71 @@ def test_header_cap_at_the_limit_and_one_byte_over() -> None:
     with pytest.raises(WireError, match="header is 101 bytes; at most 100") as info:
         decode([over], limits)
     assert info.value.code == "too_large"
+
+
+def _nested(depth: int) -> object:
+    """A value `depth` containers deep: maps and lists in turn, a number at the bottom."""
+    value: object = 1
+    for level in range(depth):
+        value = {"k": value} if level % 2 else [value]
+    return value
+
+
+def test_nesting_at_the_depth_cap_passes_and_one_deeper_is_malformed() -> None:
+    limits = Limits(max_depth=4)
+    # the header map is level 0, so under one of its keys _nested(d) puts its number at level d + 1
+    assert decode([_header({"a": _nested(3)})], limits)["a"] == _nested(3)
+    assert _error([_header({"a": _nested(4)})], limits) == "malformed"
+    assert _error([_header({"a": {"k": _nested(3)}})], limits) == "malformed"  # a map one level deeper
+
+
+def test_to_plain_refuses_values_nested_past_its_cap() -> None:
+    assert to_plain(_nested(16)) == _nested(16)
+    with pytest.raises(ValueError, match="nested too deeply"):
+        to_plain(_nested(17))
+    with pytest.raises(ValueError, match="nested too deeply"):
+        to_plain({"k": _nested(16)})
+    assert to_plain(_nested(3), max_depth=3) == _nested(3)
+
+
+def test_the_default_caps_are_the_documented_ones_at_the_limit_and_one_over() -> None:
+    """docs/bridge.md: 8 MiB a message, 1 MiB a header, 16 array frames, values at most 16 levels below the
+    header map, 6 dimensions."""
+    arrays = {f"a{i}": np.zeros(1, np.uint8) for i in range(16)}
+    assert len(decode(encode(arrays))) == 16
+    assert _error(encode({**arrays, "b": np.zeros(1, np.uint8)})) == "too_large"
+    big = _frames_of_total(8 << 20, 8)
+    assert len(decode(big)) == 8 and _error(_frames_of_total((8 << 20) + 1, 8)) == "too_large"
+    header = _header({"pad": "z" * ((1 << 20) - 10)})
+    assert len(header) == 1 << 20 and decode([header])["pad"][:1] == "z"
+    assert _error([_header({"pad": "z" * ((1 << 20) - 9)})]) == "too_large"
+    assert decode([_header({"a": _nested(15)})])["a"] == _nested(15)
+    assert _error([_header({"a": _nested(16)})]) == "malformed"
+    six = np.zeros((1,) * 6, np.uint8)
+    assert decode(encode({"a": six}))["a"].shape == six.shape
+    assert _error(encode({"a": np.zeros((1,) * 7, np.uint8)})) == "bad_array"
+
+
+@pytest.mark.parametrize(
+    ("spec", "frame", "message"),
+    [
+        ({"$array": -1, "dtype": "uint8", "shape": [1]}, b"1", "index -1"),  # never the last frame by accident
+        ({"$array": 0, "dtype": "uint8", "shape": [-1, -1]}, b"1", "not a small non-negative int"),
+        ({"$array": 0, "dtype": "uint8"}, b"1", "placeholder keys"),  # a key missing, none extra
+        ({"$array": 0, "dtype": "uint8", "size": [1]}, b"1", "placeholder keys"),
+    ],
+)
+def test_placeholders_that_lie_are_bad_arrays(spec: dict, frame: bytes, message: str) -> None:
+    with pytest.raises(WireError, match=message) as info:
+        decode([_header({"a": spec}), frame])
+    assert info.value.code == "bad_array"
+
+
+def test_empty_arrays_round_trip() -> None:
+    out = decode(encode({"a": np.zeros((0, 3), np.float32), "b": np.zeros(0, np.uint8)}))
+    assert out["a"].shape == (0, 3) and out["a"].dtype == np.float32 and out["b"].shape == (0,)
+
+
+def test_msgpack_extension_types_are_refused_even_tiny_ones() -> None:
+    for data in (b"", b"x", b"xy"):
+        assert _error([msgpack.packb({"a": msgpack.ExtType(1, data)})]) == "malformed"
