@@ -136,6 +136,21 @@ def test_retry_with_same_id_replays_without_running_the_policy(service: PolicySe
     assert ask(service, b"a", type="act", id=6, observation=obs(), feedback=feedback())["subtask"].endswith("|2|{}")
 
 
+def test_only_the_last_reply_is_cached(service: PolicyService) -> None:
+    """docs/bridge.md: a pipelining client that resends an older id runs the policy again."""
+    open_session(service, b"a")
+    for rid in (5, 6, 5):
+        ask(service, b"a", type="act", id=rid, observation=obs(), feedback=feedback())
+    assert service.policy.forks[0].calls == 3 and service.stats["replayed"] == 0
+    ask(service, b"a", type="act", id=5, observation=obs(), feedback=feedback())
+    assert service.policy.forks[0].calls == 3 and service.stats["replayed"] == 1
+
+
+def test_ping_needs_no_session(service: PolicyService) -> None:
+    reply = ask(service, b"stranger", type="ping", id=9)
+    assert reply["type"] == "pong" and reply["id"] == 9 and not service.sessions
+
+
 def test_bye_closes_the_session(service: PolicyService) -> None:
     open_session(service, b"a")
     assert ask(service, b"a", type="bye", id=3)["type"] == "bye"
