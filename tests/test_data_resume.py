@@ -110,3 +110,72 @@ def test_the_cli_refuses_in_one_line_without_a_traceback(tmp_path: Path) -> None
     assert bad.returncode != 0 and len(lines) == 1, bad.stderr
     assert "differs in: split" in lines[0] and "Traceback" not in bad.stderr
     assert snapshot(tmp_path) == before
+
+
+def _stage(root: Path, task: str, indices: list[int]) -> list[dict]:
+    """Record synthetic episodes into staging exactly as a worker publishes them."""
+    from lohovla.data.synthetic import SyntheticOracle
+    from lohovla.data.synthetic import make_env as make_synthetic
+    from lohovla.data.worker import Job, WorkerSpec, run_job
+
+    spec = WorkerSpec(str(root), "train", "synthetic", {"mode": "fast"}, min_reward=0.99, png_level=1)
+    env = make_synthetic(task)
+    return [run_job(spec, Job(task, i), env, SyntheticOracle()) for i in indices]
+
+
+def test_scan_picks_up_staged_episodes_and_drops_what_it_cannot_use(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    summaries = _stage(tmp_path, "task-a", [0, 1, 2, 5])  # seed 10 (index 5) fails: staged as a .json
+    assert [s["kept"] for s in summaries] == [True, True, True, False]
+    folder = layout.staging_dir("train", "task-a")
+    (folder / ".tmp-77-000014.parquet").write_bytes(b"half written")  # a killed writer's temp file
+    (folder / "000006.parquet").write_bytes(b"not parquet")  # damaged: redone
+    (folder / "000008.json").write_text("{")  # damaged: redone
+    (folder / "000016.json").write_text(json.dumps({"kept": True}))  # a kept episode belongs in a .parquet
+    (folder / "000018.json").write_text(json.dumps({"seed": 18}))  # no verdict
+    (folder / "notes.txt").write_text("left alone")
+    (folder / ".hidden.json").write_text("left alone")
+    plan = CollectionPlan({"task-a": 5}, 4)
+    counts = scan(layout, "train", plan)
+    assert counts == {"temp_removed": 1, "sharded": 0, "staged": 4, "dropped": 4}
+    tp = plan.tasks["task-a"]
+    assert tp.kept == {0: True, 1: True, 2: True, 5: False}
+    remaining = sorted(p.name for p in folder.iterdir())
+    assert remaining == [
+        ".hidden.json",
+        "000000.parquet",
+        "000002.parquet",
+        "000004.parquet",
+        "000010.json",
+        "notes.txt",
+    ]
+
+
+def test_scan_reads_shards_and_drops_staging_files_a_shard_already_holds(tmp_path: Path) -> None:
+    from lohovla.data.collector import write_block
+
+    layout = Layout(tmp_path)
+    _stage(tmp_path, "task-a", [0, 1])
+    plan = CollectionPlan({"task-a": 4}, 2)
+    scan(layout, "train", plan)
+    tp = plan.tasks["task-a"]
+    (block,) = tp.ready_blocks()
+    shard = write_block(layout, "train", tp, block)
+    assert shard.name == "shard-000000-000002.parquet"
+    _stage(tmp_path, "task-a", [1, 2])  # index 1 again (a rerun raced a shard), and a new one
+    plan = CollectionPlan({"task-a": 4}, 2)
+    counts = scan(layout, "train", plan)
+    assert counts == {"temp_removed": 0, "sharded": 2, "staged": 1, "dropped": 1}
+    assert plan.tasks["task-a"].written == {0} and plan.tasks["task-a"].kept == {0: True, 1: True, 2: True}
+    assert sorted(p.name for p in layout.staging_dir("train", "task-a").iterdir()) == ["000004.parquet"]
+
+
+@pytest.mark.parametrize("name", ["shard-000000-000004.parquet", "shard-000002-000004.parquet"])
+def test_a_shard_whose_seeds_do_not_fit_the_block_is_corrupt(tmp_path: Path, name: str) -> None:
+    from lohovla.data.shard_io import CorruptShardError
+
+    folder = Layout(tmp_path).task_dir("train", "task-a")
+    folder.mkdir(parents=True)
+    (folder / name).write_bytes(b"")
+    with pytest.raises(CorruptShardError, match="seeds_per_shard=2"):
+        scan(Layout(tmp_path), "train", CollectionPlan({"task-a": 4}, 2))
