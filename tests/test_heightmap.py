@@ -181,3 +181,94 @@ def test_heights_of_boxes_of_known_size_at_known_poses(cameras: str) -> None:
         edge = (highest > 0) & (interior < 0)
         reads_top = np.abs(height[edge] - highest[edge]) < 3e-3
         assert edge.sum() > 150 and reads_top.mean() > 0.95, reads_top.mean()
+
+
+def test_pixel_world_conversions_are_exact() -> None:
+    x0, y0 = BOUNDS[0, 0], BOUNDS[1, 0]
+    assert pixel_to_world(0, 0, BOUNDS, PIXEL_SIZE) == (x0, y0)
+    assert pixel_to_world(2, 3, BOUNDS, PIXEL_SIZE) == (x0 + 3 * PIXEL_SIZE, y0 + 2 * PIXEL_SIZE)
+    assert world_to_pixel(x0 + 3.5 * PIXEL_SIZE, y0 + 2.5 * PIXEL_SIZE, BOUNDS, PIXEL_SIZE) == (2, 3)
+    assert world_to_pixel(x0 - 0.5 * PIXEL_SIZE, y0 - 0.5 * PIXEL_SIZE, BOUNDS, PIXEL_SIZE) == (-1, -1)  # floor
+
+
+def test_depth_to_points_uses_each_intrinsic() -> None:
+    k = np.array([[500.0, 0.0, 9.0], [0.0, 400.0, 6.0], [0.0, 0.0, 1.0]])
+    depth = np.full((12, 20), 2.0)
+    points = depth_to_points(depth, k)
+    assert points.shape == (12, 20, 3)
+    np.testing.assert_allclose(points[3, 17], [(17 - 9.0) * 2 / 500, (3 - 6.0) * 2 / 400, 2.0])
+    np.testing.assert_allclose(points[6, 9], [0.0, 0.0, 2.0])
+
+
+def _sparse_view(height_m: float, pixels: list[tuple[int, int, float, int]], bounds: np.ndarray = BOUNDS, rgba=False):
+    """A camera at height_m straight down over (0.5, 0), focal 1000 px, 1000 x 200 pixels, principal point
+    (u, v) = (99, 599): pixel (v, u) at depth d sees x = 0.5 + (v - 599) d / 1000, y = (u - 99) d / 1000,
+    z = height_m - d. Only `pixels` (v, u, depth, grey level) have depth; the rest read 0 (missing)."""
+    k = np.array([[1000.0, 0.0, 99.0], [0.0, 1000.0, 599.0], [0.0, 0.0, 1.0]])
+    pose = np.eye(4)
+    pose[:3, :3] = np.array([[0, 1, 0], [1, 0, 0], [0, 0, -1]], dtype=float)
+    pose[:3, 3] = [0.5, 0.0, height_m]
+    color = np.zeros((1000, 200, 4 if rgba else 3), np.uint8)
+    depth = np.zeros((1000, 200), np.float32)
+    for v, u, d, grey in pixels:
+        depth[v, u] = d
+        color[v, u, :3] = grey
+    return heightmap_from_rgbd(color, depth, k, pose, bounds, PIXEL_SIZE)
+
+
+def test_points_on_the_workspace_edges_missing_depth_and_the_table_level() -> None:
+    row = world_to_pixel(0.5, 0.0, BOUNDS, PIXEL_SIZE)[0]  # y = 0 (u = 99)
+    color, height = _sparse_view(
+        0.6,
+        [
+            (99, 99, 0.5, 10),  # x = 0.25 exactly: the first column's lower edge, kept; z = 0.1
+            (999, 99, 0.625, 20),  # x = 0.75 exactly: past the last column's upper edge, dropped
+            (599, 129, 0.62, 30),  # x = 0.5, y = 0.0186, z = -0.02: below the table reads 0
+            (599, 159, 0.1, 40),  # x = 0.5, y = 0.006, z = 0.5: above the workspace, clipped to 0.3
+            (500, 150, float("nan"), 50),  # no depth: dropped
+        ],
+    )
+    assert tuple(color[row, 0]) == (10, 10, 10) and height[row, 0] == pytest.approx(0.1)
+    assert tuple(color[row, 159]) == (0, 0, 0) and height[row, 159] == 0.0
+    r, c = world_to_pixel(0.5, 0.0186, BOUNDS, PIXEL_SIZE)
+    assert tuple(color[r, c]) == (30, 30, 30) and height[r, c] == 0.0
+    r, c = world_to_pixel(0.5, 0.006, BOUNDS, PIXEL_SIZE)
+    assert tuple(color[r, c]) == (40, 40, 40) and height[r, c] == pytest.approx(0.3)
+    # the missing-depth pixels (every other one) would all sit at the camera, over the cell at (0.5, 0)
+    assert tuple(color[row, 80]) == (0, 0, 0) and height[row, 80] == 0.0
+    assert (color.any(axis=-1)).sum() == 3  # the three kept points
+
+
+def test_points_far_above_the_workspace_are_camera_noise() -> None:
+    color, height = _sparse_view(1.0, [(599, 129, 0.19, 60), (599, 159, 0.21, 70)])  # z = 0.81 and 0.79
+    r, c = world_to_pixel(0.5, 30 * 0.19 / 1000, BOUNDS, PIXEL_SIZE)
+    assert tuple(color[r, c]) == (0, 0, 0)
+    r, c = world_to_pixel(0.5, 60 * 0.21 / 1000, BOUNDS, PIXEL_SIZE)
+    assert tuple(color[r, c]) == (70, 70, 70) and height[r, c] == pytest.approx(0.3)
+
+
+def test_heights_are_measured_from_the_bounds_floor_and_rgba_is_cut_to_rgb() -> None:
+    bounds = BOUNDS.copy()
+    bounds[2] = [-0.1, 0.3]  # a robot frame whose table top is not z = 0
+    color, height = _sparse_view(0.6, [(599, 129, 0.6, 90), (599, 159, 0.05, 100)], bounds, rgba=True)
+    assert color.shape == (320, 160, 3)
+    r, c = world_to_pixel(0.5, 30 * 0.6 / 1000, bounds, PIXEL_SIZE)
+    assert tuple(color[r, c]) == (90, 90, 90) and height[r, c] == pytest.approx(0.1)  # the table, 0.1 above floor
+    r, c = world_to_pixel(0.5, 60 * 0.05 / 1000, bounds, PIXEL_SIZE)
+    assert height[r, c] == pytest.approx(0.4)  # z = 0.55 clipped to the z range's size
+
+
+def test_fusion_takes_an_unseen_cell_from_the_camera_that_sees_it() -> None:
+    k, pose = _down_camera(1.0, w=800, h=800, f=700.0)
+    table = np.full((800, 800), 1.0, dtype=np.float32)
+    blind = table.copy()
+    blind[380:420, 380:420] = 0.0  # this camera has no depth around the centre
+    grey = np.full((800, 800, 3), 90, dtype=np.uint8)
+    frames = [CameraFrame(grey, blind, k, pose), CameraFrame(grey, table, k, pose)]
+    color, height = fuse_heightmaps(frames, BOUNDS, PIXEL_SIZE)
+    r, c = world_to_pixel(0.5, 0.0, BOUNDS, PIXEL_SIZE)
+    assert tuple(color[r, c]) == (90, 90, 90) and height[r, c] == 0.0
+    single = fuse_heightmaps(frames[:1], BOUNDS, PIXEL_SIZE)
+    assert tuple(single[0][r, c]) == (0, 0, 0)
+    with pytest.raises(ValueError, match="at least one"):
+        fuse_heightmaps([], BOUNDS, PIXEL_SIZE)
