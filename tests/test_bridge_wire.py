@@ -154,8 +154,14 @@ def test_header_cap_at_the_limit_and_one_byte_over() -> None:
     over = _header({"pad": "y" * 94})
     assert len(over) == 101
     with pytest.raises(WireError, match="header is 101 bytes; at most 100") as info:
-        decode([over], limits)
+        decode([over, b"a frame after it is not the header"], limits)
     assert info.value.code == "too_large"
+
+
+def test_unreferenced_frames_are_counted_in_the_message() -> None:
+    spec = {"a": {"$array": 0, "dtype": "uint8", "shape": [1]}}
+    with pytest.raises(WireError, match="2 array frames but 1 referenced"):
+        decode([_header(spec), b"1", b"2"])
 
 
 def _nested(depth: int) -> object:
@@ -205,6 +211,8 @@ def test_the_default_caps_are_the_documented_ones_at_the_limit_and_one_over() ->
     ("spec", "frame", "message"),
     [
         ({"$array": -1, "dtype": "uint8", "shape": [1]}, b"1", "index -1"),  # never the last frame by accident
+        ({"$array": 5, "dtype": "uint8", "shape": [1]}, b"1", "index 5"),
+        ({"$array": 0, "dtype": "uint8", "shape": [0, 1 << 40]}, b"", "not a small non-negative int"),  # 0 bytes
         ({"$array": 0, "dtype": "uint8", "shape": [-1, -1]}, b"1", "not a small non-negative int"),
         ({"$array": 0, "dtype": "uint8"}, b"1", "placeholder keys"),  # a key missing, none extra
         ({"$array": 0, "dtype": "uint8", "size": [1]}, b"1", "placeholder keys"),
