@@ -232,3 +232,10 @@ def test_empty_arrays_round_trip() -> None:
 def test_msgpack_extension_types_are_refused_even_tiny_ones() -> None:
     for data in (b"", b"x", b"xy"):
         assert _error([msgpack.packb({"a": msgpack.ExtType(1, data)})]) == "malformed"
+
+
+def test_bytes_put_in_a_header_stay_bytes_and_are_refused() -> None:
+    """The encoder packs bytes as msgpack bin (never as a str a peer would take for text); the decoder refuses them."""
+    frames = encode({"a": b"xyz"})
+    assert msgpack.unpackb(frames[0], raw=False) == {"a": b"xyz"}
+    assert _error(frames) == "malformed"
