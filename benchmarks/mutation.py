@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import shutil
 import sqlite3
@@ -102,7 +103,11 @@ def run_module(module: str, args: argparse.Namespace, extra: dict[str, list[str]
         if (repo / module).read_bytes() != (ROOT / module).read_bytes():
             raise SystemExit(f"{module} changed since its session began (mutant positions moved): use --fresh")
         copy_repository(repo)  # the tests as they are now
-        with sqlite3.connect(work / "session.sqlite") as db:
+        with sqlite3.connect(session) as db:
+            survived = [r[0] for r in db.execute("SELECT job_id FROM work_results WHERE test_outcome = 'survived'")]
+            rechecked = work / "rechecked.json"
+            earlier = json.loads(rechecked.read_text()) if rechecked.exists() else []
+            rechecked.write_text(json.dumps(sorted(set(earlier) | set(survived))))
             db.execute("DELETE FROM work_results WHERE test_outcome = 'survived'")
     env = {**os.environ, "PYTHONPATH": str(repo), "PYTHONDONTWRITEBYTECODE": "1"}
     tests = test_files(module, repo, extra)
@@ -148,11 +153,11 @@ def diff_lines(diff: str) -> tuple[list[str], list[str]]:
     return removed, added
 
 
-def summarise(module: str, results: list, equivalents: list[dict[str, Any]]) -> dict[str, Any]:
-    """Counts and the survivor list of one module's session."""
+def summarise(module: str, results: list, equivalents: list[dict[str, Any]], rechecked: set[str]) -> dict[str, Any]:
+    """Counts, the survivor list, and the earlier survivors that a later test kills (with that test)."""
     judged = [e for e in equivalents if e["module"] == module]
     row = {"module": module, "mutants": 0, "killed": 0, "timeouts": 0, "survived": 0, "equivalent": 0, "pending": 0}
-    survivors = []
+    survivors, killed_later = [], []
     for item, result in results:
         row["mutants"] += 1
         mutation = item["mutations"][0]
@@ -165,6 +170,18 @@ def summarise(module: str, results: list, equivalents: list[dict[str, Any]]) -> 
         if result.get("test_outcome") != "survived":
             row["killed"] += 1
             row["timeouts"] += int(result.get("output") == "timeout")
+            if item["job_id"] in rechecked:
+                failed = re.findall(r"^FAILED (\S+)", result.get("output") or "", flags=re.MULTILINE)
+                removed, added = diff_lines(result.get("diff") or "")
+                killed_later.append(
+                    {
+                        "line": mutation["start_pos"][0],
+                        "operator": mutation["operator_name"],
+                        "removed": removed,
+                        "added": added,
+                        "killed_by": failed[0] if failed else (result.get("output") or "")[-200:],
+                    }
+                )
             continue
         removed, added = diff_lines(result.get("diff") or "")
         verdict = next(
@@ -188,7 +205,12 @@ def summarise(module: str, results: list, equivalents: list[dict[str, Any]]) -> 
         )
     done = row["mutants"] - row["pending"]
     row["score"] = 100.0 * row["killed"] / max(done - row["equivalent"], 1)
-    return {"row": row, "survivors": sorted(survivors, key=lambda s: (s["line"], s["operator"]))}
+    order = lambda s: (s["line"], s["operator"])  # noqa: E731
+    return {
+        "row": row,
+        "survivors": sorted(survivors, key=order),
+        "killed_by_later_tests": sorted(killed_later, key=order),
+    }
 
 
 def main() -> None:
@@ -211,7 +233,9 @@ def main() -> None:
         if not session.exists():
             print(f"{module}: no session under {args.workdir}; run without --report-only first")
             continue
-        summaries[module] = summarise(module, load_results(session), equivalents)
+        rechecked = session.parent / "rechecked.json"
+        again = set(json.loads(rechecked.read_text())) if rechecked.exists() else set()
+        summaries[module] = summarise(module, load_results(session), equivalents, again)
     rows = [s["row"] for s in summaries.values()]
     print_table(rows, ["module", "mutants", "killed", "timeouts", "survived", "equivalent", "pending", "score"])
     for module, summary in summaries.items():
