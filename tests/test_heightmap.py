@@ -272,3 +272,9 @@ def test_fusion_takes_an_unseen_cell_from_the_camera_that_sees_it() -> None:
     assert tuple(single[0][r, c]) == (0, 0, 0)
     with pytest.raises(ValueError, match="at least one"):
         fuse_heightmaps([], BOUNDS, PIXEL_SIZE)
+
+
+def test_points_beside_the_workspace_never_land_on_its_edge_rows() -> None:
+    # from 6 m up, all at heights inside the z range: (x, y) = (0.5, 0.55), (0.5, -0.5544), (-0.0445, 0)
+    color, height = _sparse_view(6.0, [(599, 199, 5.5, 80), (599, 0, 5.6, 90), (500, 99, 5.5, 100)])
+    assert not color.any() and not height.any()
