@@ -104,11 +104,11 @@ def run_module(module: str, args: argparse.Namespace, extra: dict[str, list[str]
             raise SystemExit(f"{module} changed since its session began (mutant positions moved): use --fresh")
         copy_repository(repo)  # the tests as they are now
         with sqlite3.connect(session) as db:
-            survived = [r[0] for r in db.execute("SELECT job_id FROM work_results WHERE test_outcome = 'survived'")]
+            survived = [r[0] for r in db.execute("SELECT job_id FROM work_results WHERE test_outcome = 'SURVIVED'")]
             rechecked = work / "rechecked.json"
             earlier = json.loads(rechecked.read_text()) if rechecked.exists() else []
             rechecked.write_text(json.dumps(sorted(set(earlier) | set(survived))))
-            db.execute("DELETE FROM work_results WHERE test_outcome = 'survived'")
+            db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
     env = {**os.environ, "PYTHONPATH": str(repo), "PYTHONDONTWRITEBYTECODE": "1"}
     tests = test_files(module, repo, extra)
     # hydra's pytest plugin alone costs ~0.4 s of CPU per run; none of these tests uses it

@@ -224,6 +224,19 @@ def test_placeholders_that_lie_are_bad_arrays(spec: dict, frame: bytes, message:
     assert info.value.code == "bad_array"
 
 
+def test_a_frame_longer_than_its_shape_is_a_bad_array() -> None:
+    with pytest.raises(WireError, match="frame 0 has 3 bytes; uint8\\[2\\] needs 2") as info:
+        decode([_header({"a": {"$array": 0, "dtype": "uint8", "shape": [2]}}), b"123"])
+    assert info.value.code == "bad_array"
+
+
+def test_a_dimension_may_be_as_large_as_the_message_cap() -> None:
+    limits = Limits(max_message_bytes=1000)
+    out = decode([_header({"a": {"$array": 0, "dtype": "uint8", "shape": [0, 1000]}}), b""], limits)
+    assert out["a"].shape == (0, 1000)
+    assert _error([_header({"a": {"$array": 0, "dtype": "uint8", "shape": [0, 1001]}}), b""], limits) == "bad_array"
+
+
 def test_empty_arrays_round_trip() -> None:
     out = decode(encode({"a": np.zeros((0, 3), np.float32), "b": np.zeros(0, np.uint8)}))
     assert out["a"].shape == (0, 3) and out["a"].dtype == np.float32 and out["b"].shape == (0,)
