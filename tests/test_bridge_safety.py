@@ -177,3 +177,23 @@ def test_safe_robot_passes_observe_stop_and_home_through() -> None:
     safe.stop()
     safe.home()
     assert robot.stops == 1 and robot.homes == 1
+
+
+@pytest.mark.parametrize(
+    "pose",
+    [
+        (np.array([0.5, 0.0, 0.02, 1.0]), Q),  # a 4th "coordinate"
+        (np.array([[0.5], [0.0], [0.02]]), Q),  # a column, not 3 numbers
+        (np.array([0.5, 0.0, 0.02]), np.array([0.0, 0.0, 0.0, 1.0, 0.0])),
+    ],
+)
+def test_a_pose_of_the_wrong_size_is_refused_whatever_the_extra(pose: tuple) -> None:
+    assert "position needs 3 numbers and quaternion 4" in Workspace().check("pick", pose)[0]
+
+
+def test_the_workspace_limits_cannot_be_changed_under_the_safety_layer() -> None:
+    import dataclasses
+
+    ws = Workspace()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ws.max_z = 10.0  # type: ignore[misc]
