@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,9 +13,9 @@ import pytest
 from lohovla.data import CollectConfig, RequestMismatchError, collect
 from lohovla.data.layout import Layout
 from lohovla.data.plan import CollectionPlan
-from lohovla.data.resume import check_request, differences, scan
+from lohovla.data.resume import acquire_lock, check_request, differences, scan
 
-EPISODES = {"task-a": 2, "task-b": 1}
+EPISODES = {"task-a": 6, "task-b": 1}  # task-a: 4 shards of 2 seeds; seed 10 (index 5) is dropped
 
 
 def config(out: Path, **kw: object) -> CollectConfig:
@@ -31,7 +32,7 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("resume")
-    assert collect(config(root)).episodes == 3
+    assert collect(config(root)).episodes == 7
     return root
 
 
@@ -40,10 +41,10 @@ CHANGES = [
     ("env.mode", {"env": {"mode": "full"}}),
     ("env.obs_noise", {"env": {"mode": "fast", "obs_noise": True}}),  # a LoHoVLA perturbation
     ("env.drop_prob_per_s", {"env": {"mode": "fast", "drop_prob_per_s": 0.05}}),
-    ("tasks", {"episodes": {"task-a": 2, "task-c": 1}}),
-    ("tasks", {"episodes": {"task-b": 1, "task-a": 2}}),  # the order sets the episode indices
-    ("tasks", {"episodes": {"task-a": 2}}),
-    ("episodes", {"episodes": {"task-a": 3, "task-b": 1}}),
+    ("tasks", {"episodes": {"task-a": 6, "task-c": 1}}),
+    ("tasks", {"episodes": {"task-b": 1, "task-a": 6}}),  # the order sets the episode indices
+    ("tasks", {"episodes": {"task-a": 6}}),
+    ("episodes", {"episodes": {"task-a": 7, "task-b": 1}}),
     ("seeds_per_shard", {"seeds_per_shard": 3}),
     ("min_reward", {"min_reward": 0.5}),
     ("png_level", {"png_level": 6}),
@@ -80,6 +81,26 @@ def test_the_first_request_is_recorded(tmp_path: Path) -> None:
         check_request(layout, {**request, "split": "val", "source": "sim"})
 
 
+def test_only_the_top_level_episodes_list_reads_as_tasks_and_counts() -> None:
+    for key in ("aa", "zz"):
+        assert differences({key: [["a", 1]]}, {key: [["b", 1]]}) == [key]
+    assert differences({"env": {"episodes": [["a", 1]]}}, {"env": {"episodes": [["b", 1]]}}) == ["env.episodes"]
+
+
+def test_a_second_writer_is_refused_while_the_lock_is_held(tmp_path: Path) -> None:
+    layout = Layout(tmp_path)
+    fd = acquire_lock(layout)
+    try:
+        with pytest.raises(RuntimeError, match="another lohovla-collect is writing"):
+            acquire_lock(layout)
+    finally:
+        os.close(fd)
+    os.close(acquire_lock(layout))  # free again once the holder is gone
+    umask = os.umask(0)
+    os.umask(umask)
+    assert layout.lock.stat().st_mode & 0o777 == 0o644 & ~umask
+
+
 def test_differences_name_nested_and_missing_settings() -> None:
     old = {"split": "train", "env": {"mode": "fast", "obs_noise": False}, "episodes": [["a", 1], ["b", 2]]}
     assert differences(old, old) == []
@@ -93,8 +114,8 @@ def test_differences_name_nested_and_missing_settings() -> None:
 def test_scan_counts_what_is_on_disk(dataset: Path) -> None:
     plan = CollectionPlan(dict(EPISODES), 2)
     counts = scan(Layout(dataset), "train", plan)
-    assert counts == {"temp_removed": 0, "sharded": 3, "staged": 0, "dropped": 0}
-    assert plan.n_kept == 3 and plan.done
+    assert counts == {"temp_removed": 0, "sharded": 8, "staged": 0, "dropped": 0}  # 7 kept + 1 dropped attempt
+    assert plan.n_kept == 7 and plan.done and plan.tasks["task-a"].written == {0, 1, 2, 3}
 
 
 def test_the_cli_refuses_in_one_line_without_a_traceback(tmp_path: Path) -> None:
