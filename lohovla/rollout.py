@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from lohovla.policies.base import Feedback, Policy
+from lohovla.policies.base import Feedback, Policy, visible_info
 
 
 @dataclass
@@ -47,7 +47,7 @@ def run_episode(policy: Policy, env, seed: int, record: bool = False) -> Episode
     obs, info = env.reset(seed=seed)
     policy.reset(obs["goal"])
     result = EpisodeResult(task=info["task"], seed=seed, score=0.0, success=False, steps=0)
-    feedback = Feedback(step=0, reward=0.0, done=False, info=info)
+    feedback = Feedback(step=0, reward=0.0, done=False, info=visible_info(policy, info))
     done = False
     while not done:
         valid = set(info.get("valid_subtasks") or [])
@@ -65,7 +65,7 @@ def run_episode(policy: Policy, env, seed: int, record: bool = False) -> Episode
         if info.get("error"):
             result.errors.append(info["error"])
         done = terminated or truncated
-        feedback = Feedback(step=info["step"], reward=reward, done=done, info=info)
+        feedback = Feedback(step=info["step"], reward=reward, done=done, info=visible_info(policy, info))
     result.steps = info["step"]
     result.score = info["score"]
     result.success = info["success"]

@@ -43,13 +43,36 @@ class Action:
 class Feedback:
     """What the loop tells the policy about the last step (first call: step 0, reward 0).
 
-    `info` is the env's info dict; only the oracle reads its privileged entries (`oracle`).
+    `info` is what the robot reports beyond step, reward and done. A policy sees the simulator's
+    privileged entries (oracle, object poses, valid sub-tasks) only if it declares `privileged = True`
+    (the oracle); every other policy gets what a real robot could report (see `visible_info`).
     """
 
     step: int = 0
     reward: float = 0.0
     done: bool = False
     info: dict[str, Any] = field(default_factory=dict)
+
+
+#: The info entries a real robot reports too (the bridge runner's safety refusals); everything else the
+#: simulator puts in its info dict is privileged.
+PUBLIC_INFO_KEYS = ("safety",)
+
+
+def is_privileged(policy: object) -> bool:
+    """Whether `policy` declared (class attribute `privileged = True`) that it reads the simulator's state."""
+    return bool(getattr(policy, "privileged", False))
+
+
+def visible_info(policy: object, info: dict[str, Any] | None) -> dict[str, Any]:
+    """The part of `info` that `policy` may read: all of it if privileged, else only the public entries.
+
+    Keeps a learned policy honest in simulation: it can never lean on state a real robot cannot send.
+    """
+    info = info or {}
+    if is_privileged(policy):
+        return info
+    return {key: info[key] for key in PUBLIC_INFO_KEYS if key in info}
 
 
 @dataclass

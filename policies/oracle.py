@@ -16,6 +16,8 @@ class OraclePolicy:
     """
 
     name = "oracle"
+    #: It reads the simulator's state, so the loop (rollout, bridge server) passes it the whole info dict.
+    privileged = True
 
     def reset(self, goal: str) -> None:
         self.goal = goal

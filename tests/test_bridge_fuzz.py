@@ -10,7 +10,7 @@ import pytest
 import zmq
 
 from lohovla.bridge.client import PolicyClient
-from lohovla.bridge.protocol import PROTOCOL_VERSION
+from lohovla.bridge.protocol import PROTOCOL_VERSION, BridgeError
 from lohovla.bridge.server import serving
 from lohovla.bridge.service import ServiceConfig
 from lohovla.bridge.testing import PeakPolicy
@@ -168,3 +168,24 @@ def test_server_survives_500_fuzzed_messages() -> None:
 @pytest.mark.slow
 def test_server_survives_10000_fuzzed_messages() -> None:
     run_fuzz(10_000, seed=2)
+
+
+def test_nan_observations_and_bad_feedback_get_error_replies_over_the_socket() -> None:
+    """Found by an interoperability client: these once reached the policy (NaN) or were accepted (feedback)."""
+    color = np.zeros((*IMAGE_SHAPE, 3), np.uint8)
+    height = np.zeros(IMAGE_SHAPE, np.float32)
+    ok = {"step": 0, "reward": 0.0, "done": False, "info": {}}
+    with serving(PeakPolicy()) as server, PolicyClient(server.endpoint, "edge", deadline_s=10.0) as client:
+        client.reset("g")
+        for bad in (np.nan, np.inf):
+            broken = height.copy()
+            broken[3, 4] = bad
+            with pytest.raises(BridgeError) as info:
+                client.act(color, broken, ok)
+            assert info.value.code == "bad_array"
+        for feedback in ({**ok, "step": -1}, {**ok, "reward": float("nan")}):
+            with pytest.raises(BridgeError) as info:
+                client.act(color, height, feedback)
+            assert info.value.code == "bad_request"
+        assert client.act(color, height, ok).subtask.startswith("pick up the highest")
+        assert server.service.stats["error:policy_error"] == 0

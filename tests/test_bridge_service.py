@@ -75,12 +75,47 @@ def test_handshake_metadata(service: PolicyService) -> None:
 
 def test_act_returns_step_with_timings_and_float64_action(service: PolicyService) -> None:
     open_session(service, b"a")
-    reply = ask(service, b"a", type="act", id=3, observation=obs(100), feedback=feedback(2, oracle={"x": [1, 2]}))
+    reply = ask(service, b"a", type="act", id=3, observation=obs(100), feedback=feedback(2))
     assert reply["type"] == "step" and reply["id"] == 3
-    assert reply["subtask"] == "stack|2|1|{'oracle': {'x': [1, 2]}}"
+    assert reply["subtask"] == "stack|2|1|{}"
     assert reply["action"].dtype == np.float64 and reply["action"][2] == pytest.approx(0.1)
     assert {"policy_ms", "plan_ms", "server_ms"} <= set(reply["timings"])
     assert reply["timings"]["server_ms"] >= reply["timings"]["policy_ms"]
+
+
+class PrivilegedCounting(CountingPolicy):
+    privileged = True
+
+    def fork(self) -> PrivilegedCounting:
+        return PrivilegedCounting()
+
+
+def test_only_a_privileged_policy_reads_the_simulators_state() -> None:
+    sim_info = {"oracle": {"x": [1, 2]}, "objects": [], "valid_subtasks": ["a"], "safety": {"refused": True}}
+    for policy, seen in ((CountingPolicy(), {"safety": {"refused": True}}), (PrivilegedCounting(), sim_info)):
+        service = PolicyService(policy)
+        open_session(service, b"a")
+        reply = ask(service, b"a", type="act", id=3, observation=obs(), feedback=feedback(1, **sim_info))
+        assert reply["subtask"] == f"stack|1|1|{seen}"
+
+
+def test_non_finite_observations_and_bad_feedback_are_refused_and_serving_goes_on(service: PolicyService) -> None:
+    open_session(service, b"a")
+    rid = iter(range(10, 100))
+    for bad in (np.nan, np.inf, -np.inf):
+        height = obs()["height"]
+        height[5, 7] = bad
+        reply = ask(
+            service, b"a", type="act", id=next(rid), observation={**obs(), "height": height}, feedback=feedback()
+        )
+        assert reply["type"] == "error" and reply["code"] == "bad_array" and "NaN or inf" in reply["message"]
+    for field, value in (("step", -1), ("reward", float("nan")), ("reward", float("inf"))):
+        reply = ask(service, b"a", type="act", id=next(rid), observation=obs(), feedback={**feedback(), field: value})
+        assert reply["type"] == "error" and reply["code"] == "bad_request" and f"feedback.{field}" in reply["message"]
+    assert service.policy.forks[0].calls == 0  # nothing reached the policy
+    fine = ask(service, b"a", type="act", id=next(rid), observation=obs(), feedback=feedback(0))
+    assert fine["type"] == "step" and service.policy.forks[0].calls == 1
+    assert ask(service, b"a", type="ping", id=next(rid))["type"] == "pong"
 
 
 def test_each_client_has_its_own_policy_state(service: PolicyService) -> None:
@@ -99,6 +134,21 @@ def test_retry_with_same_id_replays_without_running_the_policy(service: PolicySe
     again = ask(service, b"a", type="act", id=5, observation=obs(), feedback=feedback())
     assert again["subtask"] == first["subtask"] and service.policy.forks[0].calls == 1
     assert ask(service, b"a", type="act", id=6, observation=obs(), feedback=feedback())["subtask"].endswith("|2|{}")
+
+
+def test_only_the_last_reply_is_cached(service: PolicyService) -> None:
+    """docs/bridge.md: a pipelining client that resends an older id runs the policy again."""
+    open_session(service, b"a")
+    for rid in (5, 6, 5):
+        ask(service, b"a", type="act", id=rid, observation=obs(), feedback=feedback())
+    assert service.policy.forks[0].calls == 3 and service.stats["replayed"] == 0
+    ask(service, b"a", type="act", id=5, observation=obs(), feedback=feedback())
+    assert service.policy.forks[0].calls == 3 and service.stats["replayed"] == 1
+
+
+def test_ping_needs_no_session(service: PolicyService) -> None:
+    reply = ask(service, b"stranger", type="ping", id=9)
+    assert reply["type"] == "pong" and reply["id"] == 9 and not service.sessions
 
 
 def test_bye_closes_the_session(service: PolicyService) -> None:

@@ -113,7 +113,7 @@ def test_rerun_is_a_no_op_and_other_arguments_are_refused(dataset):
     assert again.new_episodes == 0 and again.attempts == 0 and rows(root) == before
     with pytest.raises(RequestMismatchError, match="episodes"):
         collect(config(root, episodes={"task-a": 8, "task-b": 3}))
-    with pytest.raises(RequestMismatchError, match="episodes"):  # task order sets episode indices
+    with pytest.raises(RequestMismatchError, match="tasks"):  # task order sets episode indices
         collect(config(root, episodes={"task-b": 3, "task-a": 7}))
 
 

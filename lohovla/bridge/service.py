@@ -9,6 +9,7 @@ twice, which keeps the closed-loop state right when a client times out on a slow
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from lohovla.bridge.protocol import (
 )
 from lohovla.bridge.wire import DEFAULT_LIMITS, Limits, WireError, decode, encode
 from lohovla.envs.spec import BOUNDS, IMAGE_SHAPE, MAX_ACTION_Z, PIXEL_SIZE
-from lohovla.policies.base import Feedback, Policy
+from lohovla.policies.base import Feedback, Policy, visible_info
 
 log = logging.getLogger(__name__)
 
@@ -158,14 +159,7 @@ class PolicyService:
         h, w = self.config.image_shape
         color = _image(obs, "color", np.uint8, (h, w, 3))
         height = _image(obs, "height", np.float32, (h, w))
-        fb = require(header, "feedback", dict)
-        info = fb.get("info", {})
-        if not isinstance(info, dict):
-            raise WireError("bad_request", "feedback.info must be a map")
-        feedback = Feedback(
-            step=require(fb, "step", int, "feedback."), reward=float(require(fb, "reward", (int, float), "feedback.")),
-            done=require(fb, "done", bool, "feedback."), info=info,
-        )  # fmt: skip
+        feedback = _feedback(require(header, "feedback", dict), session.policy)
         start = time.perf_counter()
         step = self._call(session.policy.act, {"color": color, "height": height, "goal": session.goal}, feedback)
         timings["policy_ms"] = (time.perf_counter() - start) * 1e3
@@ -189,6 +183,21 @@ class PolicyService:
             raise WireError("policy_error", f"{type(exc).__name__}: {exc}") from None
 
 
+def _feedback(fb: dict[str, Any], policy: Policy) -> Feedback:
+    """The request's feedback, checked; its info cut to what `policy` may read (see `visible_info`)."""
+    info = fb.get("info", {})
+    if not isinstance(info, dict):
+        raise WireError("bad_request", "feedback.info must be a map")
+    step = require(fb, "step", int, "feedback.")
+    if step < 0:
+        raise WireError("bad_request", f"feedback.step must be >= 0, got {step}")
+    reward = float(require(fb, "reward", (int, float), "feedback."))
+    if not math.isfinite(reward):
+        raise WireError("bad_request", f"feedback.reward must be a finite number, got {reward}")
+    done = require(fb, "done", bool, "feedback.")
+    return Feedback(step=step, reward=reward, done=done, info=visible_info(policy, info))
+
+
 def _image(obs: dict[str, Any], name: str, dtype: type, shape: tuple[int, ...]) -> np.ndarray:
     value = obs.get(name)
     if not isinstance(value, np.ndarray):
@@ -198,4 +207,6 @@ def _image(obs: dict[str, Any], name: str, dtype: type, shape: tuple[int, ...]) 
             "bad_array",
             f"observation.{name} is {value.dtype}{list(value.shape)}; expected {np.dtype(dtype)}{list(shape)}",
         )
+    if value.dtype.kind == "f" and not np.isfinite(value).all():
+        raise WireError("bad_array", f"observation.{name} holds NaN or inf")
     return value

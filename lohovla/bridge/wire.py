@@ -107,13 +107,18 @@ def unpack_header(data: Any, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     try:
         header = msgpack.unpackb(
             data, raw=False, strict_map_key=True, max_str_len=n, max_bin_len=n,
-            max_array_len=n, max_map_len=n, max_ext_len=0,
+            max_array_len=n, max_map_len=n, max_ext_len=0, ext_hook=_no_extensions,
         )  # fmt: skip
     except Exception as exc:  # msgpack raises many types (ValueError, ExtraData, FormatError, StackError)
         raise WireError("malformed", f"header is not valid msgpack: {type(exc).__name__}: {exc}") from None
     if not isinstance(header, dict):
         raise WireError("malformed", f"header must be a map, got {type(header).__name__}")
     return header
+
+
+def _no_extensions(code: int, data: bytes) -> Any:
+    """max_ext_len=0 still lets an empty extension through; the protocol has none at all."""
+    raise ValueError(f"msgpack extension type {code} in the header")
 
 
 def _restore(value: Any, frames: list[memoryview], used: set[int], limits: Limits, depth: int) -> Any:

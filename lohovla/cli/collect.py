@@ -69,6 +69,7 @@ def build_config(cfg: DictConfig):
 def main(cfg: DictConfig) -> None:
     """lohovla-collect: demonstrations into a dataset."""
     from lohovla.data.collector import collect
+    from lohovla.data.resume import RequestMismatchError
 
     checks.one_of("split", cfg.split, checks.SPLITS)
     checks.one_of("mode", cfg.mode, checks.MODES)
@@ -78,7 +79,10 @@ def main(cfg: DictConfig) -> None:
     config = build_config(cfg)
     total = sum(config.episodes.values())
     print(f"collecting {total} demonstrations of {len(config.episodes)} tasks ({config.split}) into {config.out}")
-    result = collect(config)
+    try:
+        result = collect(config)
+    except RequestMismatchError as exc:  # a user error: one line, non-zero exit, the dataset untouched
+        raise SystemExit(f"lohovla-collect: {exc}") from None
     info = result.info
     print(
         f"done: {result.episodes} episodes, {info['total_steps']} steps in {result.root} "

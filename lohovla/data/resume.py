@@ -35,17 +35,36 @@ def acquire_lock(layout: Layout) -> int:
 
 
 def check_request(layout: Layout, request: dict[str, Any]) -> None:
-    """Record the request, or make sure a rerun asks for exactly the same dataset."""
+    """Record the request, or make sure a rerun asks for exactly the same dataset (and then write nothing)."""
     if layout.request.exists():
         old = json.loads(layout.request.read_text())
         if old != request:
-            diff = sorted(k for k in set(old) | set(request) if old.get(k) != request.get(k))
             raise RequestMismatchError(
-                f"{layout.root} was collected with different arguments (differs in: {', '.join(diff)}). "
+                f"{layout.root} was collected with different arguments (differs in: {', '.join(differences(old, request))}). "
                 "Rerun with the same arguments to resume, or choose another out= folder."
             )
         return
     write_json_atomic(layout.request, request)
+
+
+def differences(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
+    """The settings two requests disagree on, as the user names them: `env.mode`, `tasks`, `episodes`.
+
+    `episodes` is a list of [task, count]: a different task list (or order, which sets the episode
+    indices) is `tasks`; the same tasks with other counts are `episodes`.
+    """
+    names = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):
+            names += differences(a, b, f"{prefix}{key}.")
+        elif key == "episodes" and not prefix and isinstance(a, list) and isinstance(b, list):
+            names.append("tasks" if [t for t, _ in a] != [t for t, _ in b] else "episodes")
+        else:
+            names.append(f"{prefix}{key}")
+    return names
 
 
 def scan(layout: Layout, split: str, plan: CollectionPlan) -> dict[str, int]:
