@@ -10,7 +10,7 @@ from _d2f_fixtures import scenes, sharp_model
 from lohovla.policies.lohovla.color_presence import IGNORE, ColorPresence, absent_color_bias, pixel_loss
 from lohovla.policies.lohovla.config import GroundingConfig
 from lohovla.policies.lohovla.decode_config import DecodeConfig
-from lohovla.policies.lohovla.loading import load_model
+from lohovla.policies.lohovla.loading import load_model, save_checkpoint
 from lohovla.policies.lohovla.planner import decode, prefill
 
 RGB = {"red": (200, 30, 30), "orange": (240, 140, 20), "yellow": (230, 220, 40), "white": (245, 245, 245)}
@@ -110,7 +110,7 @@ def test_ruled_out_words_are_never_decoded_and_d2f_still_equals_ar(grounded) -> 
 @torch.no_grad()
 def test_grounded_checkpoint_round_trip(grounded, tmp_path) -> None:
     model, (color, height, _), _, _ = grounded
-    model.save_pretrained(str(tmp_path / "g"))
+    save_checkpoint(model, str(tmp_path / "g"))
     again = load_model(tmp_path / "g")
     assert again.cfg.grounding == model.cfg.grounding and again.presence is not None
     torch.testing.assert_close(again.presence(color, height), model.presence(color, height))
@@ -138,7 +138,7 @@ def test_pixel_labels_paint_footprints_from_low_to_high() -> None:
 
 
 def test_erosion_is_min_pooling() -> None:
-    from lohovla.policies.lohovla.color_presence import erode
+    from lohovla.policies.lohovla.morphology import erode
 
     probs = torch.rand(2, 3, 17, 9, generator=torch.Generator().manual_seed(0))
     for size in (1, 3, 5):

@@ -8,11 +8,12 @@ import torch
 from _d2f_fixtures import scenes, sharp_model
 from _model_fixtures import random_obs
 
-from lohovla.closed_loop import FailedSubtasks
 from lohovla.policies.base import Feedback
+from lohovla.policies.closed_loop import FailedSubtasks
 from lohovla.policies.lohovla.action_grounding import word_positions
-from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
+from lohovla.policies.lohovla.ar_decoder import greedy_decode
 from lohovla.policies.lohovla.backbone import head_logits
+from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.novel_plan import novel_decode
 from lohovla.policies.lohovla.object_check import SceneObjects, check_objects, seen_colors
 from lohovla.policies.lohovla.planner import prefill

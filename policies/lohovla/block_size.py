@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from lohovla.policies.lohovla.action_head import cell_centres
-from lohovla.policies.lohovla.color_presence import erode
+from lohovla.policies.lohovla.morphology import erode
 
 SIZE_WORDS = ("smaller", "bigger")
 
