@@ -86,7 +86,7 @@ def grounded():
     """A sharpened micro model, its ungrounded AR sub-tasks, and the same model ruling out the words they use."""
     model = sharp_model(80)
     color, height, goals = scenes(model, 8, seed=3)
-    plain = decode(model, prefill(model, color, height, goals, AR.with_overrides(ground_colors=False)), AR)
+    plain = decode(model, prefill(model, color, height, goals, AR, color_bias=False), AR)
     used = sorted({t for r in plain for t in r.tokens} - {t for g in goals for t in g})
     words = tuple(model.codec.decode([t]) for t in used[:6])
     assert all(len(model.codec.encode(w)) == 1 for w in words)
@@ -103,8 +103,8 @@ def test_ruled_out_words_are_never_decoded_and_d2f_still_equals_ar(grounded) -> 
     assert not {t for r in ar for t in r.tokens} & set(banned)
     d2f = decode(model, prefill(model, color, height, goals, D2F), D2F)
     assert [r.tokens for r in d2f] == [r.tokens for r in ar]
-    off = decode(model, prefill(model, color, height, goals, AR.with_overrides(ground_colors=False)), AR)
-    assert [r.tokens for r in off] == [r.tokens for r in plain]  # ground_colors=False: the old planner
+    off = decode(model, prefill(model, color, height, goals, AR, color_bias=False), AR)
+    assert [r.tokens for r in off] == [r.tokens for r in plain]  # color_bias off: the old planner
 
 
 @torch.no_grad()
