@@ -106,14 +106,14 @@ def _action_rows(model, ground: bool) -> tuple[float, float]:
     policy.reset(obs["goal"])
     policy.subtask_ids = model.codec.encode("pick up the red block and place it in the blue bowl.")
     prompt, scene = policy._prefill(obs)
-    assert (prompt.pixels is not None) == ground
+    assert (scene is not None) == ground
     h = policy._readout(prompt.cache, policy.subtask_ids, 0)
     pick_logits, place_logits = model.action_maps(prompt.dense, h)
     if ground:
         g = model.cfg.grounding
         sub = parse(policy.subtask_ids, policy.checks.words)
         pick_c, place_c = sub.pick_color, sub.place_color
-        cells = cell_probs(prompt.pixels, pick_logits.shape[-2:], g.action_dilate)
+        cells = cell_probs(scene.pixels, pick_logits.shape[-2:], g.action_dilate)
         pick_logits = ground_map(pick_logits, cells, pick_c, g.action_floor)
         place_logits = ground_map(place_logits, cells, place_c, g.action_floor)
     rows = [(float(map_mode(m)[0, 1]) + 1) / 2 * 320 for m in (pick_logits, place_logits)]
@@ -324,7 +324,7 @@ def test_a_place_in_a_zone_keeps_to_that_zone(grounded_model) -> None:
         for row in (8, 15):  # cells (of 40 x 20) on the green zone, on the red block
             logits = torch.zeros(1, 40, 20)
             logits[0, row, 10] = 50.0
-            cells = cell_probs(prompt.pixels, (40, 20), 3)
+            cells = cell_probs(scene.pixels, (40, 20), 3)
             kept = policy.grounding._on_floor(parse(policy.subtask_ids, policy.checks.words), logits, cells)
             r = int(kept[0].flatten().argmax()) // 20
             assert 24 <= r <= 31  # the blue zone's cells (rows 100-123 of 160), a cell around

@@ -52,6 +52,7 @@ class Targets:
     sized: tuple[bool, bool] = (False, False)  # pick, place chosen on a face of the named size (a hard mask)
     interventions: list[str] = field(default_factory=list)  # the checks that moved the pick or place start
     maps: tuple[torch.Tensor, torch.Tensor] | None = None  # pick and place logits after the checks
+    model_xy: tuple[torch.Tensor, torch.Tensor] | None = None  # the model's own modes, before the checks
 
 
 class GroundedTargets:
@@ -95,7 +96,8 @@ class GroundedTargets:
             if not placed:
                 moved.add("place_apart")
             place_xy = place_xy if placed else other  # a place target apart from the pick: the other object
-        return Targets(pick_xy, place_xy, noop, sized, moved.names, (pick_logits, place_logits))
+        maps = (pick_logits, place_logits)
+        return Targets(pick_xy, place_xy, noop, sized, moved.names, maps, moved.first)
 
     def landed(self, scene: SceneReading, sub: Subtask, place_world_xy) -> bool:
         """After a step that carried `sub` out: the block sits inside the bowl or zone it names (a block face
@@ -175,7 +177,7 @@ class Moves:
     """Which checks moved a map's mode (the point the action starts from): `check(name, ...)` after each."""
 
     def __init__(self, pick_logits: torch.Tensor, place_logits: torch.Tensor) -> None:
-        self.modes = (map_mode(pick_logits), map_mode(place_logits))
+        self.modes = self.first = (map_mode(pick_logits), map_mode(place_logits))
         self.names: list[str] = []
 
     def check(self, name: str, pick_logits: torch.Tensor, place_logits: torch.Tensor) -> None:

@@ -113,3 +113,14 @@ def check_complete(values: dict[str, Any], where: str) -> None:
             + (f"; missing {missing}" if missing else "")
             + (f"; unknown {unknown}" if unknown else "")
         )
+
+
+def grounding_settings(saved: GroundingConfig, grounding: bool | dict[str, Any] | GroundingConfig) -> GroundingConfig:
+    """The checkpoint's grounding config (True), every check off (False), a given config, or overrides (a dict)."""
+    if isinstance(grounding, GroundingConfig):
+        return grounding
+    if isinstance(grounding, dict):
+        return saved.with_overrides(grounding)
+    if not isinstance(grounding, bool):
+        raise ValueError(f"grounding must be true, false or a dict of grounding settings, not {grounding!r}")
+    return saved if grounding else saved.off()

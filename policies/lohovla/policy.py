@@ -30,11 +30,11 @@ from lohovla.policies.lohovla.action_head import flow_sample, map_mode
 from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.explain import explain
 from lohovla.policies.lohovla.grounded_targets import GroundedTargets, Targets
-from lohovla.policies.lohovla.grounding_config import GroundingConfig
+from lohovla.policies.lohovla.grounding_config import GroundingConfig, grounding_settings
 from lohovla.policies.lohovla.loading import load_model
 from lohovla.policies.lohovla.model import LoHoVLAModel
 from lohovla.policies.lohovla.plan_checks import PlanChecks
-from lohovla.policies.lohovla.planner import Prompt, prefill
+from lohovla.policies.lohovla.planner import Prompt, pixel_maps, prefill
 from lohovla.policies.lohovla.scene_reading import SceneReading
 from lohovla.policies.lohovla.subtask import parse
 from lohovla.policies.lohovla.vision import downsample
@@ -94,15 +94,17 @@ class LoHoVLAPolicy:
 
     # --- stage 1: the model proposes -------------------------------------------------------------
     def _prefill(self, obs: dict[str, Any], plan: bool = False) -> tuple[Prompt, SceneReading | None]:
-        """[image][goal][BOS] into a fresh cache, and this decision's scene reading when a check needs one."""
+        """[image][goal][BOS] into a fresh cache (with the colour bias and D2F's drafts on a planning step), and
+        this decision's scene reading when a check needs one (the detector runs once for both)."""
         color, height = downsample(np.asarray(obs["color"]), np.asarray(obs["height"]))
-        batch = (torch.from_numpy(x)[None].to(self.device) for x in (color, height))
+        color, height = (torch.from_numpy(x)[None].to(self.device) for x in (color, height))
         cfg = self.decode_cfg if plan else None
-        pixels = self.g.grounds_actions or (plan and self.g.object_check)
-        prompt = prefill(self.model, *batch, [self.goal_ids], cfg, pixels=pixels, color_bias=self.g.color_bias)
-        if prompt.pixels is None:
+        read = self.g.grounds_actions or (plan and self.g.object_check)
+        maps = pixel_maps(self.model, color, height) if read or (plan and self.g.color_bias) else None
+        prompt = prefill(self.model, color, height, [self.goal_ids], cfg, self.g.color_bias, maps)
+        if not read or maps is None:
             return prompt, None
-        return prompt, SceneReading(prompt.pixels, prompt.height, prompt.classes, self.g)
+        return prompt, SceneReading(maps[0], height, maps[1], self.g)
 
     def _readout(self, cache: BlockCache, tokens: list[int], fed: int) -> torch.Tensor:
         """Readout state after the sub-task; the first `fed` tokens are already in the cache."""
@@ -128,7 +130,8 @@ class LoHoVLAPolicy:
             text = self.subtask_ids if self.hierarchical else self.goal_ids  # what the readout state read
             t = self.grounding.targets(scene, parse(text, self.checks.words), pick_logits, place_logits)
         else:
-            t = Targets(map_mode(pick_logits), map_mode(place_logits), maps=(pick_logits, place_logits))
+            modes = (map_mode(pick_logits), map_mode(place_logits))
+            t = Targets(*modes, maps=(pick_logits, place_logits), model_xy=modes)
         start = torch.stack([t.pick_xy, t.place_xy], 1)
         v = flow_sample(m.flow, start, img, dense, h, self.flow_steps, m.cfg.action.start_sigma, self.gen)
         if t.sized != (False, False) and self.g.flow_reach:
@@ -137,7 +140,6 @@ class LoHoVLAPolicy:
             v = kept
         if not torch.isfinite(v).all():  # never sent to a robot: a bug in the checks above, not a bad scene
             raise RuntimeError(f"non-finite action for {self.model.codec.decode(self.subtask_ids)!r}")
-        t.model_xy = (map_mode(pick_logits), map_mode(place_logits))
         return decode_action(v[0].cpu().numpy(), np.asarray(height)), t
 
     def _landed(self, scene: SceneReading | None) -> bool:
@@ -175,6 +177,7 @@ class LoHoVLAPolicy:
 
     # --- Policy protocol ---------------------------------------------------------------------------
     def act(self, obs: dict[str, Any], feedback: Feedback) -> Step:
+        # 0. Algorithm 1: plan now, or keep the sub-task and ask only for a new action
         done = self._carried_out(obs["height"]) if feedback.step and self.rule.strategy == "evidence" else False
         plan = self.hierarchical and self.rule.should_plan(feedback.step, feedback.reward, done)
         kept, noted, proposed = list(self.subtask_ids), [], None
@@ -185,24 +188,24 @@ class LoHoVLAPolicy:
             # done as written and unrewarded: avoided for the episode; a block set down beside its zone: retried
             spent = done and feedback.reward <= 0 and self._landed(scene)
             self.failed.update(tuple(self.subtask_ids), feedback.step, feedback.reward, spent)
-            prompt_len = prompt.cache.length
-            if plan:
+            start = prompt.cache.length
+            if plan:  # 1. the model proposes a sub-task; 2. the checks accept it or re-decode it
                 proposed, self.last_decode = self.checks.propose(prompt, noted)
-                self.subtask_ids = self.checks.checked(prompt, scene, prompt_len, proposed, self.failed.avoid, noted)
+                self.subtask_ids = self.checks.checked(prompt, scene, start, proposed, self.failed.avoid, noted)
             t2 = time.perf_counter()
-            h = self._readout(prompt.cache, self.subtask_ids, prompt.cache.length - prompt_len)
+            # 1. the model proposes score maps and flow; 2. the checks mask the maps and keep the flow near
+            h = self._readout(prompt.cache, self.subtask_ids, prompt.cache.length - start)
             action, t = self._action(prompt, scene, h, obs["height"])
-            replan_ms, before_noop = 0.0, list(self.subtask_ids)
-            if t.noop and self.hierarchical and (plan or self.g.noop_retry):
-                tr = time.perf_counter()
-                retry = not plan
+            replan_ms, before = 0.0, list(self.subtask_ids)
+            if t.noop and self.hierarchical and (plan or self.g.noop_retry):  # 3. the decoder proposes again
+                tr, retry = time.perf_counter(), not plan
                 if retry:  # the kept sub-task is done now (a retry found it in place): plan, as after a reward
-                    plan = True
+                    plan, proposed = True, kept
                     self.rule.restart()
                     prompt, scene = self._prefill(obs, plan)
-                    prompt_len = prompt.cache.length
-                action, t = self._replan_noops(prompt, scene, prompt_len, action, t, obs["height"], noted)
-                if self.subtask_ids != before_noop:
+                    start = prompt.cache.length
+                action, t = self._replan_noops(prompt, scene, start, action, t, obs["height"], noted)
+                if self.subtask_ids != before:
                     noted.append("noop_retry" if retry else "noop_replan")
                 replan_ms = (time.perf_counter() - tr) * 1000
             if plan:
@@ -236,17 +239,6 @@ class LoHoVLAPolicy:
             start = prompt.cache.length
             tokens, _ = self.checks.propose(prompt, [])
             return self.model.codec.decode(self.checks.checked(prompt, scene, start, tokens, self.failed.avoid, []))
-
-
-def grounding_settings(saved: GroundingConfig, grounding: bool | dict[str, Any] | GroundingConfig) -> GroundingConfig:
-    """The checkpoint's grounding config (True), every check off (False), a given config, or overrides (a dict)."""
-    if isinstance(grounding, GroundingConfig):
-        return grounding
-    if isinstance(grounding, dict):
-        return saved.with_overrides(grounding)
-    if not isinstance(grounding, bool):
-        raise ValueError(f"grounding must be true, false or a dict of grounding settings, not {grounding!r}")
-    return saved if grounding else saved.off()
 
 
 def load_checkpoint_policy(path: Path | str, **kwargs: Any) -> LoHoVLAPolicy:
