@@ -1,4 +1,4 @@
-"""ColorPresence: which colours the scene shows, so the planner never names a colour that is not on the table.
+"""ColorPresence: which colours the scene shows, so the planner rarely names a colour that is not on the table.
 
 Long-horizon demonstrations show only the TRAIN colours, so in a long-horizon context the planner tends to write
 the nearest train colour for an eval-coloured block ("yellow" for orange, "gray" for white). Whether a colour is
