@@ -3,7 +3,7 @@
     python -m benchmarks.behaviour_trace --out benchmarks/results/behaviour_before.json
     python -m benchmarks.behaviour_trace --kwargs grounding=false --out benchmarks/results/behaviour_grounding_off.json
     python -m benchmarks.behaviour_trace --compare benchmarks/results/behaviour_before.json \
-        benchmarks/results/behaviour_after.json
+        benchmarks/results/behaviour_after.json --out benchmarks/results/behaviour_compare.json
 
 A refactor of the policy must not change what it does: two traces taken on one simulator version compare
 bit for bit (actions are stored as the float32 values the env received). The run is resumable: finished
@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import parse_overrides, print_table, write_json
+
+
+DEFAULT_OUT = "benchmarks/results/behaviour_trace.json"
 
 
 def trace_task(policy, task: str, seeds: list[int]) -> list[dict[str, Any]]:
@@ -65,13 +68,16 @@ def main() -> None:
     p.add_argument("--kwargs", default="", help="policy keyword arguments, e.g. grounding=false")
     p.add_argument("--episodes", type=int, default=20)
     p.add_argument("--tasks", default="", help="comma-separated (default: lohovla.TABLE_TASKS)")
-    p.add_argument("--out", default="benchmarks/results/behaviour_trace.json")
+    p.add_argument("--out", default=DEFAULT_OUT)
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="compare two traces and exit")
     args = p.parse_args()
     if args.compare:
         a, b = (json.loads(Path(x).read_text()) for x in args.compare)
         diffs = compare(a, b)
         print("\n".join(diffs) if diffs else "bit for bit equal: sub-tasks, actions, rewards, scores")
+        if args.out != DEFAULT_OUT:
+            episodes = sum(len(e) for e in a["tasks"].values())
+            write_json({"compared": args.compare, "episodes": episodes, "equal": not diffs, "diffs": diffs}, args.out)
         raise SystemExit(1 if diffs else 0)
 
     import lohovla
@@ -96,10 +102,12 @@ def main() -> None:
             "task": t,
             "mean_score": sum(e["score"] for e in done[t]) / len(done[t]),
             "success": 100.0 * sum(e["success"] for e in done[t]) / len(done[t]),
+            "steps": sum(len(e["subtasks"]) for e in done[t]),
+            "steps_with_interventions": sum(bool(x) for e in done[t] for x in e["interventions"]),
         }
         for t in tasks
     ]
-    print_table(rows, ["task", "mean_score", "success"])
+    print_table(rows, ["task", "mean_score", "success", "steps", "steps_with_interventions"])
 
 
 if __name__ == "__main__":
