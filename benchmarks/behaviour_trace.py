@@ -19,7 +19,6 @@ from typing import Any
 
 from benchmarks.common import parse_overrides, print_table, write_json
 
-
 DEFAULT_OUT = "benchmarks/results/behaviour_trace.json"
 
 
