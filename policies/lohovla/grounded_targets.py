@@ -39,7 +39,7 @@ from lohovla.policies.lohovla.block_size import face_centre, grow_to_faces, size
 from lohovla.policies.lohovla.grounding_config import GroundingConfig
 from lohovla.policies.lohovla.in_place import metres_to_pixels
 from lohovla.policies.lohovla.scene_reading import SceneReading
-from lohovla.policies.lohovla.subtask import Subtask
+from lohovla.policies.lohovla.subtask import ZONE, Subtask
 
 
 @dataclass
@@ -151,7 +151,7 @@ class GroundedTargets:
         Bowls keep the soft floor: a bowl holds one block, and where the planner names a full bowl again the
         place map's own pick of an empty bowl is the better one (a hard mask there cost F 13 points of 58)."""
         g = self.g
-        if sub.place_color is None or not g.zone_mask or sub.place_kind != "zone":
+        if sub.place_color is None or not g.zone_mask or sub.place_kind != ZONE:
             return place_logits
         kept = keep_cells(place_logits, cells[:, sub.place_color] >= g.object_prob)
         return place_logits if kept is None else kept

@@ -25,7 +25,7 @@ from lohovla.policies.lohovla.ar_decoder import greedy_decode
 from lohovla.policies.lohovla.backbone import head_logits
 from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.morphology import erode
-from lohovla.policies.lohovla.subtask import FLAT_KINDS, Words, parse
+from lohovla.policies.lohovla.subtask import BLOCK, FLAT_KINDS, Words, parse
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class SceneObjects:
         sub = parse(tokens, self.words)
         if sub.pick_at is not None and tokens[sub.pick_at] not in self.standing:
             return False
-        seen = self.standing if sub.place_kind == "block" else self.flat if sub.place_kind in FLAT_KINDS else None
+        seen = self.standing if sub.place_kind == BLOCK else self.flat if sub.place_kind in FLAT_KINDS else None
         return seen is None or tokens[sub.place_at] in seen
 
 

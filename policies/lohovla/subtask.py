@@ -16,8 +16,8 @@ from typing import Protocol
 
 from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK
 
-PLACE, BLOCK = "place", "block"
-FLAT_KINDS = ("bowl", "zone")  # place nouns that lie flat on the table; "block" stands
+PLACE, BLOCK, BOWL, ZONE = "place", "block", "bowl", "zone"
+FLAT_KINDS = (BOWL, ZONE)  # place nouns that lie flat on the table; a block stands
 SIZE_WORDS = ("smaller", "bigger")
 BLOCK_SIZES = (SMALL_BLOCK, BIG_BLOCK)  # metres, in the order of SIZE_WORDS
 
