@@ -13,6 +13,7 @@ import pytest
 import lohovla
 from lohovla.policies.base import Feedback
 from lohovla.policies.lohovla.grounding_config import CHECKS, GroundingConfig
+from lohovla.policies.lohovla.policy import LoHoVLAPolicy
 from lohovla.policy_loading import SHIPPED_DIR
 
 SWITCHES = ("evidence_replan", "avoid_failed", "color_bias", "object_check", "color_floor", "size_mask")
@@ -47,8 +48,13 @@ def test_loading_refuses_a_grounding_section_with_missing_or_unknown_keys(tmp_pa
         lohovla.load_policy(str(ckpt))
 
 
-def _first_step(**kwargs):
-    policy = lohovla.load_policy("lohovla-tiny", **kwargs)
+@pytest.fixture(scope="module")
+def shipped():
+    return lohovla.load_policy("lohovla-tiny")
+
+
+def _first_step(shipped, **kwargs):
+    policy = LoHoVLAPolicy(shipped.model, **kwargs)
     env = lohovla.make_env("pick-and-place-primitive", split="test", mode="fast")
     obs, info = env.reset(seed=10001)
     policy.reset(obs["goal"])
@@ -57,18 +63,18 @@ def _first_step(**kwargs):
     return policy, step
 
 
-def test_grounding_off_is_the_model_alone() -> None:
-    policy, step = _first_step(grounding=False)
+def test_grounding_off_is_the_model_alone(shipped) -> None:
+    policy, step = _first_step(shipped, grounding=False)
     assert policy.rule.strategy == "threshold" and policy.rule.k == 2 and policy.failed.keep == 0
     assert step.interventions == []
-    _, on = _first_step()
+    _, on = _first_step(shipped)
     assert on.subtask == step.subtask  # this scene's sub-task needs no check
     assert "color_floor" in on.interventions  # the colour floor moved the grounded policy's pick or place
     assert not np.array_equal(on.action.as_array(), step.action.as_array())
 
 
-def test_a_step_explains_itself_in_heightmap_pixels() -> None:
-    _, step = _first_step()
+def test_a_step_explains_itself_in_heightmap_pixels(shipped) -> None:
+    _, step = _first_step(shipped)
     for key in ("pick_scores", "place_scores"):
         scores = step.explain[key]
         assert scores.shape == (320, 160) and scores.dtype == np.float32 and scores.min() >= 0
