@@ -81,17 +81,17 @@ def _plan_cost_ms(model, scenes, repeats: int = 5) -> dict:
 
     import torch
 
-    from lohovla.policies.lohovla.planner import color_bias, pixel_colors
+    from lohovla.policies.lohovla.planner import pixel_colors, scene_color_bias
 
     goal = [model.codec.encode("put the blocks in the bowls with matching colors.")]
     ms = []
     with torch.inference_mode():
         for i in range(len(scenes.task)):
             c, h = torch.from_numpy(scenes.color[i : i + 1]), torch.from_numpy(scenes.height[i : i + 1])
-            color_bias(model, pixel_colors(model, c, h), goal)  # warm
+            scene_color_bias(model, pixel_colors(model, c, h), goal)  # warm
             for _ in range(repeats):
                 t0 = time.perf_counter()
-                color_bias(model, pixel_colors(model, c, h), goal)
+                scene_color_bias(model, pixel_colors(model, c, h), goal)
                 ms.append((time.perf_counter() - t0) * 1000)
     return stats_ms(ms)
 

@@ -27,19 +27,20 @@ def main() -> None:
     ap.add_argument("--split", default="test")
     ap.add_argument("--episodes", type=int, default=10)
     ap.add_argument("--out", default="benchmarks/results/probe_planning.json")
-    ap.add_argument("--decode", default="", help="decode settings for every policy, e.g. ground_colors=false")
+    ap.add_argument("--decode", default="", help="decode settings for every policy, e.g. decoder=d2f")
+    ap.add_argument("--grounding", default="", help="grounding settings for every policy, e.g. color_bias=false")
     args = ap.parse_args()
-    decode = parse_overrides(args.decode)
+    decode, grounding = parse_overrides(args.decode), parse_overrides(args.grounding)
     import lohovla
     from lohovla.training.probe import planning_accuracy
 
     rows = []
     for spec in args.policy:
-        policy = lohovla.load_policy(spec, threads=1, decode=decode or None)
+        policy = lohovla.load_policy(spec, threads=1, decode=decode or None, grounding=grounding or True)
         for task in args.tasks.split(","):
             r = planning_accuracy(policy, task, args.split, args.episodes)
             keep = {k: r[k] for k in ("task", "split", "episodes", "steps", "accuracy")}
-            rows.append({"policy": spec, "decode": args.decode, **keep})
+            rows.append({"policy": spec, "decode": args.decode, "grounding": args.grounding, **keep})
     print_table(rows, ["policy", "task", "steps", "accuracy"])
     write_json({"benchmark": "probe_planning", "split": args.split, "rows": rows}, args.out)
 

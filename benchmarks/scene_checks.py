@@ -61,8 +61,6 @@ def main() -> None:
     import torch
 
     import lohovla
-    from lohovla.policies.lohovla.action_grounding import WORKSPACE
-    from lohovla.policies.lohovla.block_size import sized_faces
     from lohovla.policies.lohovla.in_place import metres_to_pixels, ring_share
 
     torch.set_num_threads(1)
@@ -73,9 +71,8 @@ def main() -> None:
         counts = {"smaller: right": 0, "smaller: wrong": 0, "smaller: neither": 0}
         counts.update({"bigger: right": 0, "bigger: wrong": 0, "bigger: neither": 0})
         for obs, info in _oracle_scenes(task, args.episodes, args.steps, args.first_seed):
-            prompt = policy._prefill(obs)
-            px = WORKSPACE[0] / prompt.height.shape[-1]
-            faces = sized_faces(prompt.height, g.stand_height, tuple(w / px for w in g.face_widths), g.face_tol)[0]
+            _, scene = policy._prefill(obs)
+            faces = scene.sized_faces()[0]
             blocks = [o for o in info["objects"] if o["kind"] == "block"]
             for o in blocks:
                 xy = np.asarray(o["position"][:2])
@@ -100,12 +97,11 @@ def main() -> None:
     for task in PLACE_TASKS:
         inside, outside = [], []
         for obs, info in _oracle_scenes(task, args.episodes, args.steps, args.first_seed):
-            prompt = policy._prefill(obs)
-            px = WORKSPACE[0] / prompt.height.shape[-1]
-            inner, outer = (metres_to_pixels(x, px) for x in g.inside_ring)
+            _, scene = policy._prefill(obs)
+            inner, outer = (metres_to_pixels(x, scene.pixel) for x in g.inside_ring)
             for f in (o for o in info["objects"] if o["kind"] in ("bowl", "zone")):
                 c_idx = colors.index(f["color"])
-                share = ring_share(prompt.classes, prompt.height, c_idx, len(colors), g.stand_height, inner, outer)
+                share = ring_share(scene.classes, scene.height, c_idx, len(colors), g.stand_height, inner, outer)
                 for o in (b for b in info["objects"] if b["kind"] == "block" and b["color"] == f["color"]):
                     d = np.asarray(o["position"][:2]) - np.asarray(f["position"][:2])
                     if f["kind"] == "bowl":

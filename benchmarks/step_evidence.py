@@ -1,4 +1,4 @@
-"""How often `carried_out` (lohovla/step_evidence.py) reads a step right, against the simulator's object poses.
+"""How often `carried_out` (policies/step_evidence.py) reads a step right, against the simulator's object poses.
 
     python -m benchmarks.step_evidence --episodes 15
 
@@ -38,7 +38,7 @@ def main() -> None:
     import lohovla
     from lohovla.envs.spec import split_seed
     from lohovla.policies.base import Feedback
-    from lohovla.step_evidence import carried_out
+    from lohovla.policies.step_evidence import carried_out
 
     torch.set_num_threads(1)
     policy = lohovla.load_policy(args.policy)

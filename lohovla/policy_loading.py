@@ -17,7 +17,8 @@ def shipped_checkpoint(name: str) -> Path | None:
 def load_policy(spec: str, **kwargs: Any):
     """ "oracle", the name of a shipped checkpoint (e.g. "lohovla-tiny"), or a checkpoint directory.
 
-    Keyword arguments go to the learned policy (e.g. decoder="d2f", replan="threshold", device="cpu").
+    Keyword arguments go to the learned policy (e.g. decoder="d2f", replan="threshold", device="cpu", and
+    grounding=False for the model alone, or a dict of grounding settings to override).
     """
     if spec == "oracle":
         from lohovla.policies.oracle import OraclePolicy
@@ -34,6 +35,6 @@ def load_policy(spec: str, **kwargs: Any):
             f"unknown policy {spec!r}: not 'oracle', not a shipped checkpoint {known}, "
             f"and not a directory with a config.json"
         )
-    from lohovla.policies.lohovla.loading import load_checkpoint_policy
+    from lohovla.policies.lohovla.policy import load_checkpoint_policy
 
     return load_checkpoint_policy(path, **kwargs)

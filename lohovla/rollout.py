@@ -26,6 +26,7 @@ class EpisodeResult:
     decision_ms: list[float] = field(default_factory=list)
     timings: list[dict[str, float]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    interventions: list[list[str]] = field(default_factory=list)  # per step: the grounding checks that changed it
     frames: list[np.ndarray] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
@@ -57,6 +58,7 @@ def run_episode(policy: Policy, env, seed: int, record: bool = False) -> Episode
         result.subtasks.append(step.subtask)
         result.actions.append(step.action.as_array())
         result.timings.append(dict(step.timings))
+        result.interventions.append(list(step.interventions))
         result.replans += int(step.replanned)
         if step.replanned:
             result.plan_correct.append(step.subtask in valid)

@@ -12,22 +12,15 @@ from _model_fixtures import random_obs
 
 from lohovla.policies.base import Action, Feedback
 from lohovla.policies.lohovla import action_grounding as grounding
-from lohovla.policies.lohovla.action_grounding import cell_probs, ground_map, named_words
+from lohovla.policies.lohovla.action_grounding import cell_probs, ground_map
 from lohovla.policies.lohovla.action_head import map_mode
 from lohovla.policies.lohovla.color_presence import ColorPresence
 from lohovla.policies.lohovla.config import GroundingConfig
 from lohovla.policies.lohovla.policy import LoHoVLAPolicy
+from lohovla.policies.lohovla.subtask import parse
 
 COLORS = ("red", "blue", "green")
 PICK, PLACE = 20, 30  # half-res rows where the red and the blue thing are (of 160)
-
-
-def test_named_colours_split_at_place() -> None:
-    ids, place = [10, 11, 12], 5
-    assert named_words([1, 2, 10, 3, 5, 4, 11, 6], ids, place) == (0, 1)
-    assert named_words([1, 12, 10, 3, 5, 4, 11, 10], ids, place) == (0, 1)  # the last before, the first after
-    assert named_words([1, 2, 12, 3, 5, 4, 6], ids, place) == (2, None)  # "... in the top left area"
-    assert named_words([1, 2, 3], ids, place) == (None, None)
 
 
 def test_cells_take_the_max_and_dilate() -> None:
@@ -108,22 +101,23 @@ def grounded_model():
 @torch.no_grad()
 def _action_rows(model, ground: bool) -> tuple[float, float]:
     """Heightmap rows (of 320) of the pick and place of one decision, for a sub-task naming red then blue."""
-    policy = LoHoVLAPolicy(model, decode={"ground_actions": ground})
+    policy = LoHoVLAPolicy(model, grounding=ground)
     obs = random_obs(0)
     policy.reset(obs["goal"])
     policy.subtask_ids = model.codec.encode("pick up the red block and place it in the blue bowl.")
-    prompt = policy._prefill(obs)
-    assert (prompt.pixels is not None) == ground
+    prompt, scene = policy._prefill(obs)
+    assert (scene is not None) == ground
     h = policy._readout(prompt.cache, policy.subtask_ids, 0)
     pick_logits, place_logits = model.action_maps(prompt.dense, h)
     if ground:
         g = model.cfg.grounding
-        pick_c, place_c = named_words(policy.subtask_ids, model.color_token_ids(), model.word_id("place"))
-        cells = cell_probs(prompt.pixels, pick_logits.shape[-2:], g.action_dilate)
+        sub = parse(policy.subtask_ids, policy.checks.words)
+        pick_c, place_c = sub.pick_color, sub.place_color
+        cells = cell_probs(scene.pixels, pick_logits.shape[-2:], g.action_dilate)
         pick_logits = ground_map(pick_logits, cells, pick_c, g.action_floor)
         place_logits = ground_map(place_logits, cells, place_c, g.action_floor)
     rows = [(float(map_mode(m)[0, 1]) + 1) / 2 * 320 for m in (pick_logits, place_logits)]
-    action, _ = policy._action(prompt, h, obs["height"])  # what the policy itself does must agree
+    action, _ = policy._action(prompt, scene, h, obs["height"])  # what the policy itself does must agree
     env_rows = [(p[0][1] + 0.5) / 0.003125 for p in (action.pick, action.place)]
     assert env_rows == pytest.approx(rows, abs=1.0)
     return rows[0], rows[1]
@@ -160,8 +154,9 @@ def test_a_place_on_the_pick_point_goes_to_the_other_object_or_is_a_noop(grounde
         obs = random_obs(0)
         policy.reset(obs["goal"])
         policy.subtask_ids = model.codec.encode("pick up the red block and place it on the red block.")
-        prompt = policy._prefill(obs)
-        action, noop = policy._action(prompt, policy._readout(prompt.cache, policy.subtask_ids, 0), obs["height"])
+        prompt, scene = policy._prefill(obs)
+        action, t = policy._action(prompt, scene, policy._readout(prompt.cache, policy.subtask_ids, 0), obs["height"])
+        noop = t.noop
     finally:
         model.presence = detector
     pick_row, place_row = ((p[0][1] + 0.5) / 0.003125 for p in (action.pick, action.place))
@@ -216,7 +211,7 @@ def _layout_obs(things: list[tuple[int, slice, slice, float]]) -> dict:
 @contextmanager
 def _layout_policy(model, things, subtask: str):
     """A policy over a scene of `things` (colour, rows, cols, height) that `_Layout` sees, with `subtask` kept:
-    yields (policy, obs, prompt); the model's own detector comes back afterwards."""
+    yields (policy, obs, prompt, scene); the model's own detector comes back afterwards."""
     detector, model.presence = model.presence, _Layout(COLORS, channels=4)
     model.presence.things = [t[:3] for t in things]
     try:
@@ -224,15 +219,16 @@ def _layout_policy(model, things, subtask: str):
         obs = _layout_obs(things)
         policy.reset(obs["goal"])
         policy.subtask_ids = model.codec.encode(subtask)
-        yield policy, obs, policy._prefill(obs)
+        yield policy, obs, *policy._prefill(obs)
     finally:
         model.presence = detector
 
 
 def _pick_place(model, things, subtask: str):
     """The policy's action and no-op flag for `subtask` in a scene of `things` (colour, rows, cols, height)."""
-    with _layout_policy(model, things, subtask) as (policy, obs, prompt):
-        action, noop = policy._action(prompt, policy._readout(prompt.cache, policy.subtask_ids, 0), obs["height"])
+    with _layout_policy(model, things, subtask) as (policy, obs, prompt, scene):
+        action, t = policy._action(prompt, scene, policy._readout(prompt.cache, policy.subtask_ids, 0), obs["height"])
+        noop = t.noop
     rows = [(p[0][1] + 0.5) / 0.00625 for p in (action.pick, action.place)]  # half-res rows
     cols = [(p[0][0] - 0.25) / 0.00625 for p in (action.pick, action.place)]
     return (rows[0], cols[0]), (rows[1], cols[1]), noop
@@ -281,11 +277,16 @@ def test_a_block_set_down_beside_its_zone_is_not_done_as_written(grounded_model,
     model = grounded_model
     block = (RED, slice(109, 115), slice(37, 43), 0.04) if in_zone else (RED, slice(130, 136), slice(37, 43), 0.04)
     things = [(BLUE, ZONE_ROWS, ZONE_COLS, 0.0), block]
-    with _layout_policy(model, things, "pick up the red block and place it in the blue zone.") as (policy, obs, prompt):
+    with _layout_policy(model, things, "pick up the red block and place it in the blue zone.") as (
+        policy,
+        obs,
+        prompt,
+        scene,
+    ):
         up = np.array([0.0, 0.0, 0.0, 1.0])
         place = np.array([0.25 + 40 * 0.00625, -0.5 + 112 * 0.00625, 0.04])  # the zone's middle
         policy.last_move = (obs["height"], Action(pick=(np.array([0.3, 0.0, 0.02]), up), place=(place, up)))
-        assert policy._landed(prompt) == in_zone
+        assert policy._landed(scene) == in_zone
 
 
 @torch.no_grad()
@@ -314,11 +315,16 @@ def test_a_place_in_a_zone_keeps_to_that_zone(grounded_model) -> None:
         (GREEN, slice(20, 44), slice(28, 52), 0.0),  # a green zone
         (RED, slice(60, 66), slice(37, 43), 0.04),  # a red block
     ]
-    with _layout_policy(model, things, "pick up the red block and place it in the blue zone.") as (policy, _, prompt):
+    with _layout_policy(model, things, "pick up the red block and place it in the blue zone.") as (
+        policy,
+        _,
+        prompt,
+        scene,
+    ):
         for row in (8, 15):  # cells (of 40 x 20) on the green zone, on the red block
             logits = torch.zeros(1, 40, 20)
             logits[0, row, 10] = 50.0
-            cells = cell_probs(prompt.pixels, (40, 20), 3)
-            kept = policy.grounding._on_floor(prompt, policy.subtask_ids, logits, COLORS.index("blue"), cells)
+            cells = cell_probs(scene.pixels, (40, 20), 3)
+            kept = policy.grounding._on_floor(parse(policy.subtask_ids, policy.checks.words), logits, cells)
             r = int(kept[0].flatten().argmax()) // 20
             assert 24 <= r <= 31  # the blue zone's cells (rows 100-123 of 160), a cell around

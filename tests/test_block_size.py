@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from lohovla.policies.lohovla.action_grounding import mask_cells, named_words
+from lohovla.policies.lohovla.action_grounding import mask_cells
 from lohovla.policies.lohovla.block_size import face_centre, sized_faces, sized_pixels
 
 PX = 0.00625  # half-resolution pixel (m)
@@ -44,13 +44,6 @@ def test_faces_tell_the_sizes_apart_at_any_yaw() -> None:
     assert not small[rim] and not big[rim]
     assert not (small & big).any()
     assert not faces[:, :10].any()  # the table is no face
-
-
-def test_named_sizes_split_at_place() -> None:
-    sizes, place = [38, 39], 20
-    assert named_words([1, 38, 5, 20, 6, 39, 7], sizes, place) == (0, 1)
-    assert named_words([1, 39, 5, 20, 6, 7], sizes, place) == (1, None)
-    assert named_words([1, 5, 20, 6, 7], sizes, place) == (None, None)
 
 
 def test_the_sized_target_and_its_centre() -> None:

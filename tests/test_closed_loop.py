@@ -7,9 +7,9 @@ import pytest
 import torch
 from _model_fixtures import micro_config, random_obs
 
-from lohovla.closed_loop import ReplanRule
 from lohovla.policies.base import Feedback, Policy
-from lohovla.policies.lohovla.loading import build_model
+from lohovla.policies.closed_loop import ReplanRule
+from lohovla.policies.lohovla.loading import build_model, save_checkpoint
 from lohovla.policies.lohovla.policy import LoHoVLAPolicy
 
 
@@ -79,7 +79,7 @@ def test_vanilla_policy_never_plans() -> None:
 def test_closed_loop_episode_in_the_simulator(micro_model, tmp_path) -> None:
     import lohovla
 
-    micro_model.save_pretrained(str(tmp_path / "ckpt"))
+    save_checkpoint(micro_model, str(tmp_path / "ckpt"))
     policy = lohovla.load_policy(str(tmp_path / "ckpt"), replan="always")
     env = lohovla.make_env("pick-and-place-primitive", split="test")
     ep = lohovla.run_episode(policy, env, seed=10001)

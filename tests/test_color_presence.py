@@ -10,7 +10,7 @@ from _d2f_fixtures import scenes, sharp_model
 from lohovla.policies.lohovla.color_presence import IGNORE, ColorPresence, absent_color_bias, pixel_loss
 from lohovla.policies.lohovla.config import GroundingConfig
 from lohovla.policies.lohovla.decode_config import DecodeConfig
-from lohovla.policies.lohovla.loading import load_model
+from lohovla.policies.lohovla.loading import load_model, save_checkpoint
 from lohovla.policies.lohovla.planner import decode, prefill
 
 RGB = {"red": (200, 30, 30), "orange": (240, 140, 20), "yellow": (230, 220, 40), "white": (245, 245, 245)}
@@ -86,7 +86,7 @@ def grounded():
     """A sharpened micro model, its ungrounded AR sub-tasks, and the same model ruling out the words they use."""
     model = sharp_model(80)
     color, height, goals = scenes(model, 8, seed=3)
-    plain = decode(model, prefill(model, color, height, goals, AR.with_overrides(ground_colors=False)), AR)
+    plain = decode(model, prefill(model, color, height, goals, AR, color_bias=False), AR)
     used = sorted({t for r in plain for t in r.tokens} - {t for g in goals for t in g})
     words = tuple(model.codec.decode([t]) for t in used[:6])
     assert all(len(model.codec.encode(w)) == 1 for w in words)
@@ -103,14 +103,14 @@ def test_ruled_out_words_are_never_decoded_and_d2f_still_equals_ar(grounded) -> 
     assert not {t for r in ar for t in r.tokens} & set(banned)
     d2f = decode(model, prefill(model, color, height, goals, D2F), D2F)
     assert [r.tokens for r in d2f] == [r.tokens for r in ar]
-    off = decode(model, prefill(model, color, height, goals, AR.with_overrides(ground_colors=False)), AR)
-    assert [r.tokens for r in off] == [r.tokens for r in plain]  # ground_colors=False: the old planner
+    off = decode(model, prefill(model, color, height, goals, AR, color_bias=False), AR)
+    assert [r.tokens for r in off] == [r.tokens for r in plain]  # color_bias off: the old planner
 
 
 @torch.no_grad()
 def test_grounded_checkpoint_round_trip(grounded, tmp_path) -> None:
     model, (color, height, _), _, _ = grounded
-    model.save_pretrained(str(tmp_path / "g"))
+    save_checkpoint(model, str(tmp_path / "g"))
     again = load_model(tmp_path / "g")
     assert again.cfg.grounding == model.cfg.grounding and again.presence is not None
     torch.testing.assert_close(again.presence(color, height), model.presence(color, height))
@@ -138,7 +138,7 @@ def test_pixel_labels_paint_footprints_from_low_to_high() -> None:
 
 
 def test_erosion_is_min_pooling() -> None:
-    from lohovla.policies.lohovla.color_presence import erode
+    from lohovla.policies.lohovla.morphology import erode
 
     probs = torch.rand(2, 3, 17, 9, generator=torch.Generator().manual_seed(0))
     for size in (1, 3, 5):

@@ -13,7 +13,7 @@ from _d2f_fixtures import scenes, sharp_model
 
 from lohovla.kernels.masks import block_causal_mask, block_ids_for_training
 from lohovla.policies.lohovla import d2f_decoder
-from lohovla.policies.lohovla.ar_decoder import BlockCache
+from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.cache_rows import put_rows, take_rows
 from lohovla.policies.lohovla.decode_config import DecodeConfig
 from lohovla.policies.lohovla.planner import decode, prefill, readout

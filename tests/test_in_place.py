@@ -7,7 +7,8 @@ import torch
 
 from lohovla.policies.lohovla.action_grounding import mask_cells
 from lohovla.policies.lohovla.block_size import disk_centres, grow_to_faces
-from lohovla.policies.lohovla.in_place import box_sum, metres_to_pixels, ring_share
+from lohovla.policies.lohovla.in_place import metres_to_pixels, ring_share
+from lohovla.policies.lohovla.morphology import box_sum
 
 ZONE, BLOCK, TABLE = 0, 1, 2  # classes: the zone's colour, the blocks' colour, the table
 

@@ -275,6 +275,8 @@ def test_kv_cache_decoding_matches_full_training_forward() -> None:
     """
     from transformers import DynamicCache
 
+    from lohovla.policies.lohovla.backbone import cache_keyword
+
     model = _tiny_llama()
     model.set_attn_implementation(register_attention())
     prompt_lens, bsz, n_sub, width = [6, 4], 3, 9, 6
@@ -293,7 +295,8 @@ def test_kv_cache_decoding_matches_full_training_forward() -> None:
         for b, p in enumerate(prompts):
             prompt_tokens[b, : len(p)], cache_ids[b, : len(p)] = p, 0
         cache = DynamicCache(config=model.config)
-        pre = model(prompt_tokens, past_key_values=cache, use_cache=True, q_block_ids=cache_ids).logits
+        kw = {cache_keyword(): cache}
+        pre = model(prompt_tokens, use_cache=True, q_block_ids=cache_ids, **kw).logits
         for b, n in enumerate(prompt_lens):
             assert torch.allclose(pre[b, :n], full[b][:n], atol=1e-5)
 
@@ -301,8 +304,8 @@ def test_kv_cache_decoding_matches_full_training_forward() -> None:
             active = block_ids_for_training(0, n_sub, bsz, 0)[start:stop].expand(2, -1)
             q_ids, k_ids = block_ids_for_decoding(cached, active)
             pos = torch.tensor(prompt_lens)[:, None] + torch.arange(start, stop)
-            out = model(sub[:, start:stop], past_key_values=cache, use_cache=True, position_ids=pos,
-                        q_block_ids=q_ids, k_block_ids=k_ids).logits  # fmt: skip
+            out = model(sub[:, start:stop], use_cache=True, position_ids=pos,
+                        q_block_ids=q_ids, k_block_ids=k_ids, **kw).logits  # fmt: skip
             for b, n in enumerate(prompt_lens):
                 assert torch.allclose(out[b], full[b][n + start : n + stop], atol=1e-5), (start, stop, b)
             return out, k_ids

@@ -8,8 +8,7 @@ import pytest
 import torch
 from _model_fixtures import micro_config, synthetic_store
 
-from lohovla.policies.lohovla.loading import build_model, load_model
-from lohovla.policies.lohovla.model import LoHoVLAModel
+from lohovla.policies.lohovla.loading import build_model, load_model, save_checkpoint
 from lohovla.training.batching import Collator
 
 
@@ -22,12 +21,12 @@ def _losses(model, store):
 def test_save_load_round_trip(tmp_path) -> None:
     torch.manual_seed(0)
     model = build_model(micro_config()).eval()
-    model.save_pretrained(str(tmp_path / "m"), extra={"training": {"step": 7}})
+    save_checkpoint(model, str(tmp_path / "m"), extra={"training": {"step": 7}})
     files = {p.name for p in (tmp_path / "m").iterdir()}
     assert files == {"config.json", "model.safetensors", "tokenizer.json"}
     config = json.loads((tmp_path / "m" / "config.json").read_text())
     assert config["training"]["step"] == 7 and config["model"]["name"] == "micro"
-    again = LoHoVLAModel.from_pretrained(str(tmp_path / "m"))
+    again = load_model(str(tmp_path / "m"))
     store = synthetic_store(6)
     a, b = _losses(model, store), _losses(again, store)
     for k in ("text", "map", "flow"):
@@ -38,7 +37,7 @@ def test_load_policy_dispatches_checkpoint_dirs(tmp_path) -> None:
     import lohovla
 
     torch.manual_seed(0)
-    build_model(micro_config()).save_pretrained(str(tmp_path / "m"))
+    save_checkpoint(build_model(micro_config()), str(tmp_path / "m"))
     policy = lohovla.load_policy(str(tmp_path / "m"), replan="never", flow_steps=3)
     assert policy.name == "micro" and policy.rule.strategy == "never" and policy.flow_steps == 3
     d2f = lohovla.load_policy(str(tmp_path / "m"), decoder="d2f", decode={"tau_conf": 0.8})
@@ -70,7 +69,7 @@ def test_pretrained_backbone_from_local_path(tmp_path) -> None:
     model = build_model(cfg)
     assert model.backbone.lm.config.model_type == "qwen2"
     assert torch.equal(model.backbone.lm.model.embed_tokens.weight, lm.model.embed_tokens.weight)
-    model.save_pretrained(str(tmp_path / "ckpt"))
+    save_checkpoint(model, str(tmp_path / "ckpt"))
     (tmp_path / "lm" / "config.json").unlink()  # the checkpoint must not need the original path any more
     again = load_model(tmp_path / "ckpt")
     assert again.backbone.lm.config.model_type == "qwen2"

@@ -9,7 +9,8 @@ import torch
 from _model_fixtures import micro_config
 
 from lohovla.kernels.masks import block_ids_for_training
-from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
+from lohovla.policies.lohovla.ar_decoder import greedy_decode
+from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.loading import build_model
 from lohovla.policies.lohovla.sequence import build_layout, mask_ratios
 from lohovla.policies.lohovla.tokenizer import COLORS, TextCodec, build_tokenizer

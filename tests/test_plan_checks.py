@@ -8,15 +8,16 @@ import torch
 from _d2f_fixtures import scenes, sharp_model
 from _model_fixtures import random_obs
 
-from lohovla.closed_loop import FailedSubtasks
 from lohovla.policies.base import Feedback
-from lohovla.policies.lohovla.action_grounding import word_positions
-from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
+from lohovla.policies.closed_loop import FailedSubtasks
+from lohovla.policies.lohovla.ar_decoder import greedy_decode
 from lohovla.policies.lohovla.backbone import head_logits
+from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.novel_plan import novel_decode
 from lohovla.policies.lohovla.object_check import SceneObjects, check_objects, seen_colors
 from lohovla.policies.lohovla.planner import prefill
 from lohovla.policies.lohovla.policy import LoHoVLAPolicy
+from lohovla.policies.lohovla.subtask import Words, word_positions
 
 MAX = 12
 
@@ -152,15 +153,10 @@ def test_colour_positions_split_at_place() -> None:
 def _scene(model, standing: tuple[str, ...], flat: tuple[str, ...]) -> SceneObjects:
     c = model.codec
     ids = tuple(c.encode(w)[0] for w in ("red", "blue", "green"))
-    word = {w: c.encode(w)[0] for w in ("red", "blue", "green", "place", "block", "bowl", "zone")}
-    return SceneObjects(
-        frozenset(word[w] for w in standing),
-        frozenset(word[w] for w in flat),
-        ids,
-        word["place"],
-        word["block"],
-        frozenset((word["bowl"], word["zone"])),
-    )
+    word = {w: c.encode(w)[0] for w in ("red", "blue", "green", "place", "block", "bowl", "zone", "smaller", "bigger")}
+    kinds = {word[w]: w for w in ("block", "bowl", "zone")}
+    words = Words(ids, (word["smaller"], word["bigger"]), word["place"], word["block"], kinds)
+    return SceneObjects(frozenset(word[w] for w in standing), frozenset(word[w] for w in flat), words)
 
 
 def test_scene_objects_judge_pick_and_place_by_kind() -> None:

@@ -6,12 +6,12 @@ import numpy as np
 import torch
 from _model_fixtures import micro_config, random_obs
 
-from lohovla.closed_loop import ReplanRule
 from lohovla.envs.spec import BOUNDS, PIXEL_SIZE
 from lohovla.policies.base import Feedback
+from lohovla.policies.closed_loop import ReplanRule
 from lohovla.policies.lohovla.loading import build_model
 from lohovla.policies.lohovla.policy import LoHoVLAPolicy
-from lohovla.step_evidence import carried_out, patch_height
+from lohovla.policies.step_evidence import carried_out, patch_height
 
 PICK, PLACE = np.array([0.4, -0.2]), np.array([0.6, 0.25])
 

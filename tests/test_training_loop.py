@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from _model_fixtures import micro_config, synthetic_store
 
+from lohovla.policies.lohovla.loading import save_checkpoint
 from lohovla.training.batching import Mixture, step_generator
 from lohovla.training.samples import SampleStore
 from lohovla.training.settings import TrainSettings
@@ -127,7 +128,7 @@ def test_further_training_leaves_a_fitted_colour_detector_alone(tmp_path) -> Non
     model = build_model(micro_config())
     model.cfg.grounding = GroundingConfig(colors=("red", "blue"), channels=4)
     model.presence = ColorPresence(("red", "blue"), 4)
-    model.save_pretrained(str(tmp_path / "g"))
+    save_checkpoint(model, str(tmp_path / "g"))
     before = {k: v.clone() for k, v in model.presence.state_dict().items()}
     trainer = Trainer(
         _settings(tmp_path / "t", max_steps=3, init_from=str(tmp_path / "g")), micro_config(), synthetic_store(12)

@@ -67,6 +67,7 @@ class _Runner:
             "plan_correct": ep.plan_correct,
             "decision_ms": ep.decision_ms,
             "errors": ep.errors,
+            "interventions": ep.interventions,
             "plan_ms": [t.get("plan_ms", 0.0) for t in ep.timings],
             "action_ms": [t.get("action_ms", 0.0) for t in ep.timings],
         }
@@ -85,6 +86,7 @@ def crashed_episode(task: str, seed: int, exc: BaseException) -> dict[str, Any]:
         "plan_correct": [],
         "decision_ms": [],
         "errors": [],
+        "interventions": [],
         "plan_ms": [],
         "action_ms": [],
         "crashed": f"{type(exc).__name__}: {exc}",
@@ -126,7 +128,18 @@ def _aggregate(task: str, eps: list[dict[str, Any]]) -> dict[str, Any]:
         "plan_ms_median": float(np.median(plans)) if plans else None,
         "invalid_actions": int(sum(len(e["errors"]) for e in eps)),
         "crashed": int(sum(1 for e in eps if e.get("crashed"))),
+        "interventions": intervention_counts(eps),
     }
+
+
+def intervention_counts(eps: list[dict[str, Any]]) -> dict[str, int]:
+    """Steps on which each grounding check changed the sub-task or the action (Step.interventions)."""
+    counts: dict[str, int] = {}
+    for e in eps:
+        for names in e.get("interventions", []):
+            for name in names:
+                counts[name] = counts.get(name, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def evaluate(
@@ -181,6 +194,7 @@ def evaluate(
     name = policy if isinstance(policy, str) else getattr(policy, "name", type(policy).__name__)
     config = {
         "policy": name,
+        "policy_kwargs": policy_kwargs or {},
         "split": split,
         "episodes": episodes,
         "mode": mode,

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from lohovla.envs.spec import BOUNDS, MAX_ACTION_Z, PIXEL_SIZE, SMALL_BLOCK
 from lohovla.policies.base import Action
 
-X_RANGE = (0.25, 0.75)
-Y_RANGE = (-0.5, 0.5)
-Z_MAX = 0.28
-PIXEL = 0.003125  # full-res heightmap pixel (m)
-BLOCK = 0.04
+X_RANGE = (float(BOUNDS[0, 0]), float(BOUNDS[0, 1]))
+Y_RANGE = (float(BOUNDS[1, 0]), float(BOUNDS[1, 1]))
+Z_MAX = MAX_ACTION_Z
+PIXEL = PIXEL_SIZE  # full-res heightmap pixel (m)
+BLOCK = SMALL_BLOCK
 
 
 def yaw_of(quat_xyzw: np.ndarray) -> float:

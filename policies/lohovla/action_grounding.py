@@ -5,14 +5,11 @@ an orange bowl beside the red one the place map often peaks on the orange bowl, 
 (on put-block-into-matching-bowl, most steps with a valid sub-task that earned nothing did this). The colour
 detector (color_presence.py) tells red from orange anywhere: it was fitted on the primitives, which show all 11
 colours. So the score map's logits get log p(named colour) of each cell added, floored at `floor` (a cell the
-detector misses is penalised, not forbidden). The pick colour is the last colour word before "place", the place
-colour the first after it ("pick up the small red block and place it in the orange bowl"); a text without one
-(a place "in the top left area") leaves that map alone.
+detector misses is penalised, not forbidden). Which colour each half of the text names comes from the sub-task
+parser (subtask.py); a text without one (a place "in the top left area") leaves that map alone.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -21,22 +18,6 @@ from lohovla.policies.lohovla.action_codec import X_RANGE, Y_RANGE
 from lohovla.policies.lohovla.action_head import cell_centres
 
 WORKSPACE = (X_RANGE[1] - X_RANGE[0], Y_RANGE[1] - Y_RANGE[0])  # (x, y) metres the score maps span
-
-
-def word_positions(tokens: Sequence[int], ids: Sequence[int], place_id: int) -> tuple[int | None, int | None]:
-    """Indices of the pick's word among `ids` (the last before "place") and the place's (the first after): the
-    colours, or the sizes, a sub-task names."""
-    cut = list(tokens).index(place_id) if place_id in tokens else len(tokens)
-    before = [j for j in range(cut) if tokens[j] in ids]
-    after = [j for j in range(cut, len(tokens)) if tokens[j] in ids]
-    return (before[-1] if before else None), (after[0] if after else None)
-
-
-def named_words(tokens: Sequence[int], ids: Sequence[int], place_id: int) -> tuple[int | None, int | None]:
-    """(pick, place) indices into `ids` (colour or size words) named by a sub-task's tokens; None where it names
-    none."""
-    ids = list(ids)
-    return tuple(None if j is None else ids.index(tokens[j]) for j in word_positions(tokens, ids, place_id))
 
 
 def cell_probs(pixel_probs: torch.Tensor, hw: tuple[int, int], dilate: int) -> torch.Tensor:

@@ -10,8 +10,8 @@ import time
 
 import torch
 
-from lohovla.policies.lohovla.ar_decoder import BlockCache
 from lohovla.policies.lohovla.backbone import Backbone, head_logits
+from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.cache_rows import Compactor
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult
 

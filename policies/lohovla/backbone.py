@@ -8,6 +8,8 @@ so a model first loaded from a pretrained path is rebuilt later without that pat
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any
 
 import torch
@@ -15,6 +17,15 @@ from torch import nn
 
 from lohovla.kernels.dispatch import register_attention
 from lohovla.policies.lohovla.config import BackboneConfig
+
+
+@functools.cache
+def cache_keyword() -> str:
+    """The keyword transformers' decoder models take the KV cache by: `cache` in the versions that deprecate
+    `past_key_values` (a FutureWarning on every call), `past_key_values` before (pyproject allows >= 4.45)."""
+    from transformers import LlamaModel
+
+    return "cache" if "cache" in inspect.signature(LlamaModel.forward).parameters else "past_key_values"
 
 
 def hf_config(cfg: BackboneConfig, vocab_size: int) -> Any:
@@ -80,10 +91,10 @@ class Backbone(nn.Module):
         out = self.lm.model(
             inputs_embeds=embeds,
             position_ids=position_ids,
-            past_key_values=cache,
             use_cache=cache is not None,
             q_block_ids=q_block_ids,
             k_block_ids=k_block_ids,
+            **{cache_keyword(): cache},
         )
         return out.last_hidden_state
 

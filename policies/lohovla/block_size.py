@@ -6,9 +6,10 @@ which learned "red" from those same scenes, agreed; the colour floor could not m
 colour together name one block, so when the text names a size the pick (place) may only be where a block of that
 size shows the named colour: a hard mask, not the floor.
 
-Size is read from the top face: a bigger block's face (6 cm) holds a disk `face_widths[1]` wide at one height, a
-smaller block's (4 cm) does not, at any yaw, but holds one `face_widths[0]` wide; the rim of a bigger block under
-a smaller one holds neither. The disk centres, grown back to the face's edges, are that size's faces.
+Size is read from the top face: a bigger block's face (6 cm) holds a disk `face_share` (0.75) of 6 cm wide at one
+height, a smaller block's (4 cm) does not, at any yaw, but holds one 0.75 of 4 cm wide (grounding_config.py; the
+sizes come from envs/spec.py through subtask.BLOCK_SIZES); the rim of a bigger block under a smaller one holds
+neither. The disk centres, grown back to the face's edges, are that size's faces.
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from lohovla.policies.lohovla.action_head import cell_centres
-from lohovla.policies.lohovla.color_presence import erode
-
-SIZE_WORDS = ("smaller", "bigger")
+from lohovla.policies.lohovla.morphology import erode
 
 
 def disk_centres(height: torch.Tensor, stand_height: float, width_px: float, tol: float) -> torch.Tensor:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from lohovla.policies.lohovla.ar_decoder import BlockCache
+from lohovla.policies.lohovla.block_cache import BlockCache
 
 
 def take_rows(cache: BlockCache, rows: list[int]) -> BlockCache:

@@ -1,4 +1,4 @@
-"""ColorPresence: which colours the scene shows, so the planner never names a colour that is not on the table.
+"""ColorPresence: which colours the scene shows, so the planner rarely names a colour that is not on the table.
 
 Long-horizon demonstrations show only the TRAIN colours, so in a long-horizon context the planner tends to write
 the nearest train colour for an eval-coloured block ("yellow" for orange, "gray" for white). Whether a colour is
@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from lohovla.policies.lohovla.morphology import erode
 from lohovla.policies.lohovla.vision import image_tensor
 
 IGNORE = -1  # pixel label: near an outline, not trained
@@ -64,24 +65,6 @@ class ColorPresence(nn.Module):
 def presence_of(pixel_probs: torch.Tensor) -> torch.Tensor:
     """(B, C) presence from `ColorPresence.pixel_probs`: the highest eroded probability anywhere in the scene."""
     return pixel_probs.flatten(2).max(-1).values
-
-
-def erode(probs: torch.Tensor, size: int) -> torch.Tensor:
-    """Min over each size x size window (centred; outside the image counts as 1), as two separable passes.
-
-    The same values as -max_pool2d(-probs, size, 1, size // 2), which is slow on CPU with stride 1."""
-    if size == 1:
-        return probs
-    r = size // 2
-    padded = nn.functional.pad(probs, (r, r, r, r), value=1.0)
-    h, w = probs.shape[-2:]
-    rows = padded[..., 0:h, :]
-    for i in range(1, size):
-        rows = torch.minimum(rows, padded[..., i : i + h, :])
-    out = rows[..., 0:w]
-    for j in range(1, size):
-        out = torch.minimum(out, rows[..., j : j + w])
-    return out
 
 
 def pixel_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

@@ -10,6 +10,9 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from lohovla.policies.lohovla.decode_config import DecodeConfig
+from lohovla.policies.lohovla.grounding_config import GroundingConfig
+
+__all__ = ["ActionConfig", "BackboneConfig", "GroundingConfig", "ModelConfig", "TextConfig", "VisionConfig"]
 
 
 @dataclass(slots=True)
@@ -62,29 +65,6 @@ class TextConfig:
     first_ratio: tuple[float, float] = (0.2, 0.7)  # D2F mask ratio of the first block
     max_goal_tokens: int = 32
     max_subtask_tokens: int = 48
-
-
-@dataclass(slots=True)
-class GroundingConfig:
-    """Colour detector (color_presence.py): colour words the planner may only write when the scene shows them, and
-    score maps that may only peak where the named colour is (action_grounding.py)."""
-
-    colors: tuple[str, ...] = ()  # () : no detector (the planner may name any colour)
-    channels: int = 32
-    erode: int = 3  # min-pooling window (pixels) over a colour's probabilities: outlines vanish, objects do not
-    min_prob: float = 0.1  # below this presence probability a colour word is ruled out at decoding
-    action_floor: float = 0.1  # grounded actions: a score-map cell adds log max(p(named colour), this); 1: off
-    action_dilate: int = 3  # grounded actions: a cell counts a colour seen within this many cells (odd)
-    stand_height: float = 0.02  # a patch this high (m) above the table stands (a block), lower lies flat (object_check)
-    object_prob: float = 0.5  # a named object's colour must be a patch's main colour at this probability (0: off)
-    place_apart: float = 0.04  # a place point nearer the pick point than this (m) moves to the named colour apart
-    inside_share: float = 0.4  # a block whose ring is this much the place bowl's/zone's colour is in place; 0: off
-    inside_ring: tuple[float, float] = (0.025, 0.045)  # that ring's inner and outer half-widths (m, in_place.py)
-    hard_zone: bool = True  # a place in a zone only where its colour is seen (grounded_targets.py)
-    face_widths: tuple[float, float] = (0.03, 0.045)  # top faces holding disks this wide (m): smaller, bigger
-    size_words: bool = True  # "smaller"/"bigger" keep the pick (place) to blocks of that size (block_size.py)
-    face_tol: float = 0.008  # heights within this (m) are one face
-    flow_reach: float = 0.02  # the flow may move a size-grounded pick/place this far (m), no farther; 0: off
 
 
 @dataclass(slots=True)

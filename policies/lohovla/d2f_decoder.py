@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import torch
 
-from lohovla.policies.lohovla.ar_decoder import BlockCache
 from lohovla.policies.lohovla.backbone import Backbone, head_logits
+from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.cache_rows import Compactor
 from lohovla.policies.lohovla.decode_config import DecodeConfig
 from lohovla.policies.lohovla.decode_state import D2FRow, Thresholds

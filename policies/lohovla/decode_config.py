@@ -1,4 +1,4 @@
-"""Decoding settings: which sub-task decoder, the D2F block size and thresholds, and colour grounding.
+"""Decoding settings: which sub-task decoder, the D2F block size and thresholds (the checks: grounding_config.py).
 
 Part of the model config (`ModelConfig.decode`), so a checkpoint carries the thresholds it was tuned with; a policy
 can override any field (`load_policy(path, decoder="d2f", decode={"tau_conf": 0.8})`).
@@ -33,11 +33,6 @@ class DecodeConfig:
     prefill_blocks: int = 2  # blocks of [MASK]s drafted in the prompt's prefill pass (planner.py; 0: none)
     branches: int = 1  # > 1: LoPA-style look-ahead branches per pass (verify, one scene at a time; lopa.py)
     max_tokens: int | None = None  # None: the model's text.max_subtask_tokens
-    ground_colors: bool = True  # rule out colour words the model's colour detector does not see (if it has one)
-    ground_actions: bool = True  # pick/place score maps weighted by the detector's map of the colours the text names
-    check_objects: bool = True  # the pick (place) colour must be seen on a block (the named kind): object_check.py
-    noop_replans: int = 2  # a planned sub-task whose action is a no-op (already done) is re-planned this often
-    noop_retries: bool = True  # a kept sub-task whose retry is a no-op now is planned again at once, not retried
 
     def __post_init__(self) -> None:
         if self.decoder not in DECODERS:

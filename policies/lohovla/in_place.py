@@ -14,7 +14,8 @@ ring lies mostly on the object.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
+
+from lohovla.policies.lohovla.morphology import box_sum
 
 
 def ring_share(
@@ -35,15 +36,3 @@ def ring_share(
 def metres_to_pixels(metres: float, pixel_size: float) -> int:
     """A distance in whole pixels (at least 1)."""
     return max(1, round(metres / pixel_size))
-
-
-def box_sum(mask: torch.Tensor, r: int) -> torch.Tensor:
-    """(B, H, W) per pixel: how many pixels of `mask` lie in the (2 r + 1)-pixel square around it (outside the map
-    counts none), from an integral image: a box sum at any size for four lookups, where stride-1 pooling is slow
-    on CPU."""
-    b, h, w = mask.shape
-    integral = F.pad(mask.float().cumsum(1).cumsum(2), (r + 1, r, r + 1, r))  # zero row/column first, then margins
-    integral[:, h + r + 1 :] = integral[:, h + r : h + r + 1]  # past the last row: the totals stay
-    integral[:, :, w + r + 1 :] = integral[:, :, w + r : w + r + 1]
-    k = 2 * r + 1
-    return integral[:, k:, k:] - integral[:, :-k, k:] - integral[:, k:, :-k] + integral[:, :-k, :-k]

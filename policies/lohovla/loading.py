@@ -1,7 +1,8 @@
 """Checkpoint directories: config.json + model.safetensors + tokenizer.json, self-contained.
 
 The backbone's own transformers config is stored too, so a model that started from a pretrained path rebuilds
-without it. `lohovla.load_policy(dir)` lands in `load_checkpoint_policy`.
+without it. The grounding settings are stored whole: loading refuses a section with missing or unknown keys.
+`lohovla.load_policy(dir)` lands in `policy.load_checkpoint_policy`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from safetensors.torch import load_file, save_file
 
 from lohovla.policies.lohovla.config import ModelConfig
+from lohovla.policies.lohovla.grounding_config import check_complete
 from lohovla.policies.lohovla.model import LoHoVLAModel
 from lohovla.policies.lohovla.tokenizer import TextCodec, build_tokenizer
 
@@ -55,6 +57,7 @@ def load_model(path: Path | str, device: str = "cpu") -> LoHoVLAModel:
     config = json.loads((path / "config.json").read_text())
     if config.get("format") != FORMAT:
         raise ValueError(f"{path}/config.json is not a LoHoVLA checkpoint (format {config.get('format')!r})")
+    check_complete(config["model"].get("grounding", {}), f"{path}/config.json")
     cfg = ModelConfig.from_dict(config["model"])
     cfg.backbone.path = None  # the weights below replace the pretrained ones; the architecture comes from the dict
     if cfg.vision.kind == "pretrained" and cfg.vision.path and not Path(cfg.vision.path).exists():
@@ -72,14 +75,3 @@ def load_model(path: Path | str, device: str = "cpu") -> LoHoVLAModel:
 def from_pretrained(path: Path | str, device: str = "cpu") -> LoHoVLAModel:
     """`LoHoVLAModel.from_pretrained`-style entry point (local directories only, never a hub)."""
     return load_model(path, device)
-
-
-def load_checkpoint_policy(path: Path | str, **kwargs: Any):
-    """A LoHoVLAPolicy (decoder, replan, k, flow_steps, seed, threads, device as keyword arguments)."""
-    from lohovla.policies.lohovla.policy import LoHoVLAPolicy
-
-    device = kwargs.pop("device", "cpu")
-    if device == "cpu":  # one thread: a tiny model's decode steps are latency-bound, and threads fight other work
-        kwargs.setdefault("threads", 1)
-    model = load_model(path, device)
-    return LoHoVLAPolicy(model, device=device, **kwargs)

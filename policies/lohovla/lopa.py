@@ -15,8 +15,8 @@ import time
 
 import torch
 
-from lohovla.policies.lohovla.ar_decoder import BlockCache
 from lohovla.policies.lohovla.backbone import Backbone, head_logits
+from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.cache_rows import take_rows
 from lohovla.policies.lohovla.d2f_decoder import (
     DecodeResult,

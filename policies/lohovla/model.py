@@ -62,17 +62,6 @@ class LoHoVLAModel(nn.Module):
         g = cfg.grounding
         self.presence = ColorPresence(g.colors, g.channels, g.erode) if g.colors else None
 
-    @classmethod
-    def from_pretrained(cls, path: str, device: str = "cpu") -> LoHoVLAModel:
-        from lohovla.policies.lohovla.loading import load_model
-
-        return load_model(path, device)
-
-    def save_pretrained(self, path: str, extra: dict | None = None) -> None:
-        from lohovla.policies.lohovla.loading import save_checkpoint
-
-        save_checkpoint(self, path, extra)
-
     # --- shared pieces -------------------------------------------------------------------------
     def encode_image(self, color: torch.Tensor, height: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """(input image (B,6,H,W), dense map (B,C,H/2,W/2), image token embeddings (B,N,hidden))."""
@@ -104,7 +93,7 @@ class LoHoVLAModel(nn.Module):
         if len(ids) != 1:
             raise ValueError(
                 f"{word!r} is not a single token of this model's vocabulary: "
-                "decode ground_actions=false and check_objects=false"
+                "turn the grounding checks off (load_policy(..., grounding=False))"
             )
         known[word] = ids[0]
         return ids[0]

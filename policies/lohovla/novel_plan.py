@@ -20,15 +20,9 @@ from collections.abc import Collection, Sequence
 
 import torch
 
-from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
+from lohovla.policies.lohovla.ar_decoder import greedy_decode
 from lohovla.policies.lohovla.backbone import head_logits
-
-
-def crop(cache: BlockCache, length: int) -> None:
-    """Drop every cached position from `length` on (the KV and the block ids)."""
-    if cache.length > length:
-        cache.cache.crop(length - cache.length)
-        cache.block_ids, cache.length = cache.block_ids[:, :length], length
+from lohovla.policies.lohovla.block_cache import BlockCache
 
 
 @torch.no_grad()
@@ -52,14 +46,14 @@ def novel_decode(
     if tuple(greedy) not in avoid:
         return list(greedy)
     backbone = cache.backbone
-    crop(cache, prompt_len)
+    cache.crop(prompt_len)
     seq = [*greedy, eos_id][:max_tokens]  # every decision greedy made, its EOS included
     ids = torch.tensor([seq[:-1]], device=last.device)
     hidden = cache.run(backbone.embed(ids), torch.arange(1, len(seq))) if len(seq) > 1 else last[:, None][:, :0]
     states = torch.cat([last[:, None], hidden], 1)[0]  # states[j] predicts seq[j]
     logits = head_logits(backbone, states, bias)
     for j, alt in _swaps(seq, logits, swappable)[:tries]:
-        crop(cache, prompt_len + j)
+        cache.crop(prompt_len + j)
         if alt == eos_id:
             out = list(seq[:j])
         else:
@@ -69,7 +63,7 @@ def novel_decode(
             out = [*seq[:j], alt, *rest]
         if tuple(out) not in avoid:
             return out
-    crop(cache, prompt_len)
+    cache.crop(prompt_len)
     feed = list(greedy)[: max_tokens - 1]
     if feed:
         cache.run(backbone.embed(torch.tensor([feed], device=last.device)), torch.arange(1, len(feed) + 1))

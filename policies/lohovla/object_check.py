@@ -21,35 +21,27 @@ from dataclasses import dataclass
 
 import torch
 
-from lohovla.policies.lohovla.action_grounding import word_positions
-from lohovla.policies.lohovla.ar_decoder import BlockCache, greedy_decode
+from lohovla.policies.lohovla.ar_decoder import greedy_decode
 from lohovla.policies.lohovla.backbone import head_logits
-from lohovla.policies.lohovla.color_presence import erode
-from lohovla.policies.lohovla.novel_plan import crop
-
-FLAT_KINDS = ("bowl", "zone")  # place nouns that lie flat on the table; "block" stands
+from lohovla.policies.lohovla.block_cache import BlockCache
+from lohovla.policies.lohovla.morphology import erode
+from lohovla.policies.lohovla.subtask import BLOCK, FLAT_KINDS, Words, parse
 
 
 @dataclass(frozen=True)
 class SceneObjects:
-    """Token ids of the colours seen standing and lying flat, and the words that parse a sub-task."""
+    """Token ids of the colours seen standing and lying flat, and the template's words (subtask.py)."""
 
     standing: frozenset[int]
     flat: frozenset[int]
-    color_ids: tuple[int, ...]
-    place_id: int
-    block_id: int
-    flat_ids: frozenset[int]
+    words: Words
 
     def passes(self, tokens: Sequence[int]) -> bool:
-        pick, place = word_positions(tokens, self.color_ids, self.place_id)
-        if pick is not None and tokens[pick] not in self.standing:
+        sub = parse(tokens, self.words)
+        if sub.pick_at is not None and tokens[sub.pick_at] not in self.standing:
             return False
-        if place is None or place + 1 >= len(tokens):
-            return True
-        noun = tokens[place + 1]
-        seen = self.standing if noun == self.block_id else self.flat if noun in self.flat_ids else None
-        return seen is None or tokens[place] in seen
+        seen = self.standing if sub.place_kind == BLOCK else self.flat if sub.place_kind in FLAT_KINDS else None
+        return seen is None or tokens[sub.place_at] in seen
 
 
 def seen_colors(
@@ -84,11 +76,11 @@ def check_objects(
     The cache holds [prompt | some of `tokens`] on entry and [prompt | some of the returned tokens, as AR feeds
     them] on exit; `last` (1, H) is the prompt's last hidden state.
     """
-    j, _ = word_positions(tokens, scene.color_ids, scene.place_id)
+    j = parse(tokens, scene.words).pick_at
     if scene.passes(tokens) or j is None or not scene.standing:
         return list(tokens)
     backbone = cache.backbone
-    crop(cache, prompt_len)
+    cache.crop(prompt_len)
     state = last
     if j:
         prefix = torch.tensor([list(tokens[:j])], device=last.device)
@@ -97,7 +89,7 @@ def check_objects(
     ranked = sorted(scene.standing, key=lambda t: -float(logits[t]))[:tries]
     first = None
     for colour in ranked:
-        crop(cache, prompt_len + j)
+        cache.crop(prompt_len + j)
         h = cache.run(backbone.embed(torch.tensor([[colour]], device=last.device)), torch.tensor([j + 1]))[:, -1]
         rest = greedy_decode(backbone, cache, h, eos_id, max_tokens - j - 1, bias, start=j + 1)
         out = [*tokens[:j], colour, *rest]
@@ -107,8 +99,8 @@ def check_objects(
             return out
         first = first or out
     if first is None:  # every re-decoding is one to avoid: the tokens stand (none of them cached)
-        crop(cache, prompt_len)
+        cache.crop(prompt_len)
         return list(tokens)
-    crop(cache, prompt_len + j)  # none passes: the likeliest standing pick colour, decoded again
+    cache.crop(prompt_len + j)  # none passes: the likeliest standing pick colour, decoded again
     h = cache.run(backbone.embed(torch.tensor([[first[j]]], device=last.device)), torch.tensor([j + 1]))[:, -1]
     return [*tokens[:j], first[j], *greedy_decode(backbone, cache, h, eos_id, max_tokens - j - 1, bias, start=j + 1)]

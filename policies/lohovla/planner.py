@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 
 from lohovla.policies.lohovla.ar_batch import greedy_decode_batch
-from lohovla.policies.lohovla.ar_decoder import BlockCache
+from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.cache_rows import drop_holes
 from lohovla.policies.lohovla.color_presence import absent_color_bias, presence_of
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult, TokenIds, d2f_decode, predict
@@ -25,7 +25,8 @@ from lohovla.policies.lohovla.model import LoHoVLAModel
 
 @dataclass
 class Prompt:
-    """A prefilled batch: images, dense maps, the cache holding [image][goal][BOS] per row and their last states."""
+    """A prefilled batch: images, dense maps, the cache holding [image][goal][BOS] per row and their last states
+    (the detector's maps are the scene reading's: scene_reading.py)."""
 
     img: torch.Tensor
     dense: torch.Tensor
@@ -34,9 +35,6 @@ class Prompt:
     lens: list[int]
     drafts: tuple[torch.Tensor, torch.Tensor] | None = None  # (B, W) top prob and token of the first W positions
     bias: torch.Tensor | None = None  # (B, vocab) added to every sub-task logit: colour words the scene lacks
-    pixels: torch.Tensor | None = None  # (B, C, H, W) the detector's eroded colour probabilities (grounded actions)
-    height: torch.Tensor | None = None  # (B, H, W) half-res height in metres, with `pixels` (object_check.py)
-    classes: torch.Tensor | None = None  # (B, H, W) the detector's likeliest class per pixel (in_place.py)
 
 
 def draft_width(cfg: DecodeConfig) -> int:
@@ -51,7 +49,8 @@ def prefill(
     height: torch.Tensor,
     goals: list[list[int]],
     cfg: DecodeConfig | None = None,
-    pixels: bool = False,
+    color_bias: bool | None = None,
+    maps: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> Prompt:
     """color (B, 160, 80, 3) uint8 and height (B, 160, 80) at half resolution; goals without BOS.
 
@@ -59,8 +58,8 @@ def prefill(
     `cfg.block_size` with D2F's ids: a block starting at sub-task position s has id s + 1; positions right after the
     row's prompt; KV not kept) and their predictions come back as `Prompt.drafts`; the cache is the same.
     With any `cfg` (a planning step) and a model with a colour detector, `Prompt.bias` rules out the colour words
-    the scene lacks (`cfg.ground_colors`); the drafts are made under it too. With `pixels` (and a detector),
-    `Prompt.pixels` carries the detector's per-pixel colour map for grounding the action (action_grounding.py).
+    the scene lacks (`color_bias`; None: the model's grounding.color_bias); the drafts are made under it too.
+    `maps` (`pixel_maps`, when the caller has them already for its scene reading) spares the detector a pass.
     """
     draft = draft_width(cfg) if cfg is not None else 0
     img, dense, img_emb = model.encode_image(color, height)
@@ -82,14 +81,12 @@ def prefill(
     cache = BlockCache(model.backbone, batch=b, device=dev)
     hidden = cache.run(emb, bids.to(dev), positions=pos.to(dev), keep=n_img + width)
     last = hidden[torch.arange(b, device=dev), torch.tensor(lens, device=dev) - 1]
-    want_bias = cfg is not None and cfg.ground_colors
-    maps = pixel_maps(model, color, height) if want_bias or pixels else None
-    probs = None if maps is None else maps[0]
-    bias = color_bias(model, probs, goals) if want_bias else None
+    want_bias = cfg is not None and (model.cfg.grounding.color_bias if color_bias is None else color_bias)
+    if want_bias and maps is None:
+        maps = pixel_maps(model, color, height)
+    bias = scene_color_bias(model, None if maps is None else maps[0], goals) if want_bias else None
     drafts = predict(model.backbone, hidden[:, n_img + width :], token_ids(model), bias) if draft else None
-    if not pixels or maps is None:
-        return Prompt(img, dense, cache, last, lens, drafts, bias)
-    return Prompt(img, dense, cache, last, lens, drafts, bias, probs, height, maps[1])
+    return Prompt(img, dense, cache, last, lens, drafts, bias)
 
 
 def pixel_colors(model: LoHoVLAModel, color: torch.Tensor, height: torch.Tensor) -> torch.Tensor | None:
@@ -108,7 +105,7 @@ def pixel_maps(
     return model.presence.pixel_maps(color.to(dev), height.to(dev))
 
 
-def color_bias(model: LoHoVLAModel, pixel_probs: torch.Tensor | None, goals: list[list[int]]):
+def scene_color_bias(model: LoHoVLAModel, pixel_probs: torch.Tensor | None, goals: list[list[int]]):
     """(B, vocab) -inf on the colour words the model's detector does not see in each scene; None without one."""
     if pixel_probs is None:
         return None

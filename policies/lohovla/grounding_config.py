@@ -1,0 +1,126 @@
+"""The grounding layer's one config: the colour detector, and every check with its switch.
+
+The checks are rules beside the model (DESIGN.md "grounding layer"): each has a name (`CHECKS`, what
+`Step.interventions` records), a switch here, and the module that holds it. The config is saved whole with the
+checkpoint (`model.grounding` in config.json) and loading refuses unknown or missing keys, so a changed code
+default never silently changes a shipped policy. `GroundingConfig.off()` is the model alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+#: Every check of the grounding layer, in the order a decision meets them, and the module that holds it.
+CHECKS: dict[str, str] = {
+    "evidence_replan": "closed_loop.py: re-plan at once after a step the heightmaps show carried out",
+    "avoid_failed": "novel_plan.py: a re-plan does not write what just failed or was spent",
+    "color_bias": "color_presence.py: colour words the detector does not see are never decoded",
+    "object_check": "object_check.py: the pick colour stands on a block, the place colour on the named kind",
+    "color_floor": "action_grounding.py: a score map's cell weighted by p(named colour)",
+    "size_mask": "block_size.py: 'smaller'/'bigger' keep a map to faces of that size and colour",
+    "in_place": "in_place.py: the pick skips blocks already inside the bowl or zone named",
+    "zone_mask": "grounded_targets.py: a place in a zone only where its colour is seen",
+    "place_apart": "grounded_targets.py: a place on the pick point moves to the other object of that colour",
+    "flow_reach": "action_grounding.py: the flow may not move a size-masked point far",
+    "noop_replan": "policy.py: a sub-task whose action is a no-op here is planned again",
+    "noop_retry": "policy.py: a kept sub-task found done on a retry is planned again at once",
+}
+
+
+@dataclass(slots=True)
+class GroundingConfig:
+    """Colour detector (color_presence.py) settings, then one switch per check, then the checks' parameters."""
+
+    # the detector (fitted after training by lohovla-fit-colors)
+    colors: tuple[str, ...] = ()  # () : no detector; every check that reads colours is then off
+    channels: int = 32
+    erode: int = 3  # min-pooling window (pixels) over a colour's probabilities: outlines vanish, objects do not
+    min_prob: float = 0.1  # below this presence probability a colour word is ruled out at decoding
+    # the switches, one per check (CHECKS)
+    evidence_replan: bool = True
+    avoid_failed: int = 1  # re-plans avoid the last this-many failed sub-tasks and the spent ones; 0: off
+    color_bias: bool = True
+    object_check: bool = True
+    color_floor: bool = True
+    size_mask: bool = True
+    in_place: bool = True
+    zone_mask: bool = True
+    place_apart: bool = True
+    flow_reach: bool = True
+    noop_replans: int = 2  # noop_replan: how often a planned no-op is planned again; 0: off
+    noop_retry: bool = True
+    # the checks' parameters
+    action_floor: float = 0.1  # color_floor: a cell adds log max(p(named colour), this)
+    action_dilate: int = 3  # a cell counts a colour seen within this many cells (odd)
+    stand_height: float = 0.02  # a patch this high (m) above the table stands (a block), lower lies flat
+    object_prob: float = 0.5  # a named object's colour is a patch's main colour at this probability
+    apart_radius: float = 0.04  # place_apart: a place point nearer the pick point than this (m) moves
+    inside_share: float = 0.4  # in_place: a block whose ring is this much the place colour is in place
+    inside_ring: tuple[float, float] = (0.025, 0.045)  # that ring's inner and outer half-widths (m, in_place.py)
+    face_share: float = 0.75  # size_mask: a face holds a disk this share of its block's size (envs.spec sizes)
+    face_tol: float = 0.008  # heights within this (m) are one face
+    reach: float = 0.02  # flow_reach: the flow may move a size-masked pick/place this far (m), no farther
+
+    def __post_init__(self) -> None:
+        if self.avoid_failed < 0 or self.noop_replans < 0:
+            raise ValueError("avoid_failed and noop_replans must be >= 0")
+
+    @property
+    def detector(self) -> bool:
+        return bool(self.colors)
+
+    @property
+    def grounds_actions(self) -> bool:
+        """Some check reads the detector's per-pixel maps to ground the action."""
+        switches = (self.color_floor, self.size_mask, self.in_place, self.zone_mask, self.place_apart)
+        return self.detector and any(switches)
+
+    def off(self) -> GroundingConfig:
+        """The same detector settings with every check off: the model alone (`load_policy(..., grounding=False)`)."""
+        return replace(
+            self,
+            evidence_replan=False,
+            avoid_failed=0,
+            color_bias=False,
+            object_check=False,
+            color_floor=False,
+            size_mask=False,
+            in_place=False,
+            zone_mask=False,
+            place_apart=False,
+            flow_reach=False,
+            noop_replans=0,
+            noop_retry=False,
+        )
+
+    def with_overrides(self, overrides: dict[str, Any] | None) -> GroundingConfig:
+        """A copy with some fields replaced; an unknown key is an error."""
+        unknown = sorted(set(overrides or {}) - {f.name for f in fields(self)})
+        if unknown:
+            raise KeyError(f"unknown grounding settings {unknown}")
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in (overrides or {}).items()}
+        return replace(self, **values)
+
+
+def check_complete(values: dict[str, Any], where: str) -> None:
+    """A checkpoint's grounding section must name every setting, and only known ones (one clear line if not)."""
+    known = {f.name for f in fields(GroundingConfig)}
+    missing, unknown = sorted(known - set(values)), sorted(set(values) - known)
+    if missing or unknown:
+        raise ValueError(
+            f"{where}: model.grounding must hold every grounding setting"
+            + (f"; missing {missing}" if missing else "")
+            + (f"; unknown {unknown}" if unknown else "")
+        )
+
+
+def grounding_settings(saved: GroundingConfig, grounding: bool | dict[str, Any] | GroundingConfig) -> GroundingConfig:
+    """The checkpoint's grounding config (True), every check off (False), a given config, or overrides (a dict)."""
+    if isinstance(grounding, GroundingConfig):
+        return grounding
+    if isinstance(grounding, dict):
+        return saved.with_overrides(grounding)
+    if not isinstance(grounding, bool):
+        raise ValueError(f"grounding must be true, false or a dict of grounding settings, not {grounding!r}")
+    return saved if grounding else saved.off()

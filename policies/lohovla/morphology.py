@@ -1,0 +1,39 @@
+"""Image morphology on (B, C, H, W) or (B, H, W) maps: erosion and box sums, written for speed on CPU.
+
+The detector's colour maps, the object check and the size reading erode; the in-place check sums boxes.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def erode(probs: torch.Tensor, size: int) -> torch.Tensor:
+    """Min over each size x size window (centred; outside the image counts as 1), as two separable passes.
+
+    The same values as -max_pool2d(-probs, size, 1, size // 2), which is slow on CPU with stride 1."""
+    if size == 1:
+        return probs
+    r = size // 2
+    padded = F.pad(probs, (r, r, r, r), value=1.0)
+    h, w = probs.shape[-2:]
+    rows = padded[..., 0:h, :]
+    for i in range(1, size):
+        rows = torch.minimum(rows, padded[..., i : i + h, :])
+    out = rows[..., 0:w]
+    for j in range(1, size):
+        out = torch.minimum(out, rows[..., j : j + w])
+    return out
+
+
+def box_sum(mask: torch.Tensor, r: int) -> torch.Tensor:
+    """(B, H, W) per pixel: how many pixels of `mask` lie in the (2 r + 1)-pixel square around it (outside the map
+    counts none), from an integral image: a box sum at any size for four lookups, where stride-1 pooling is slow
+    on CPU."""
+    b, h, w = mask.shape
+    integral = F.pad(mask.float().cumsum(1).cumsum(2), (r + 1, r, r + 1, r))  # zero row/column first, then margins
+    integral[:, h + r + 1 :] = integral[:, h + r : h + r + 1]  # past the last row: the totals stay
+    integral[:, :, w + r + 1 :] = integral[:, :, w + r : w + r + 1]
+    k = 2 * r + 1
+    return integral[:, k:, k:] - integral[:, :-k, k:] - integral[:, k:, :-k] + integral[:, :-k, :-k]

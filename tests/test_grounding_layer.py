@@ -1,0 +1,83 @@
+"""The grounding layer as a whole: switched off it is the model alone, switched on every step names the checks
+that changed it, and its settings travel whole with the checkpoint."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import fields
+
+import numpy as np
+import pytest
+
+import lohovla
+from lohovla.policies.base import Feedback
+from lohovla.policies.lohovla.grounding_config import CHECKS, GroundingConfig
+from lohovla.policies.lohovla.policy import LoHoVLAPolicy
+from lohovla.policy_loading import SHIPPED_DIR
+
+SWITCHES = ("evidence_replan", "avoid_failed", "color_bias", "object_check", "color_floor", "size_mask")
+SWITCHES += ("in_place", "zone_mask", "place_apart", "flow_reach", "noop_replans", "noop_retry")
+
+
+def test_every_check_has_a_switch_and_off_turns_them_all_off() -> None:
+    names = {f.name for f in fields(GroundingConfig)}
+    assert set(SWITCHES) <= names
+    assert {s.rstrip("s") if s == "noop_replans" else s for s in SWITCHES} == set(CHECKS)
+    off = GroundingConfig(colors=("red",)).off()
+    assert not any(getattr(off, s) for s in SWITCHES) and off.colors == ("red",) and not off.grounds_actions
+
+
+def test_shipped_checkpoints_hold_every_grounding_key() -> None:
+    for name in ("lohovla-tiny", "vanilla-tiny"):
+        saved = json.loads((SHIPPED_DIR / name / "config.json").read_text())["model"]["grounding"]
+        assert set(saved) == {f.name for f in fields(GroundingConfig)}, name
+
+
+@pytest.mark.parametrize("change", ["missing", "unknown"])
+def test_loading_refuses_a_grounding_section_with_missing_or_unknown_keys(tmp_path, change: str) -> None:
+    ckpt = tmp_path / "ckpt"
+    shutil.copytree(SHIPPED_DIR / "lohovla-tiny", ckpt)
+    config = json.loads((ckpt / "config.json").read_text())
+    if change == "missing":
+        del config["model"]["grounding"]["zone_mask"]
+    else:
+        config["model"]["grounding"]["hard_zone"] = True
+    (ckpt / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match=f"{change} .*(zone_mask|hard_zone)"):
+        lohovla.load_policy(str(ckpt))
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return lohovla.load_policy("lohovla-tiny")
+
+
+def _first_step(shipped, **kwargs):
+    policy = LoHoVLAPolicy(shipped.model, **kwargs)
+    env = lohovla.make_env("pick-and-place-primitive", split="test", mode="fast")
+    obs, info = env.reset(seed=10001)
+    policy.reset(obs["goal"])
+    step = policy.act(obs, Feedback(step=0, reward=0.0, info=info))
+    env.close()
+    return policy, step
+
+
+def test_grounding_off_is_the_model_alone(shipped) -> None:
+    policy, step = _first_step(shipped, grounding=False)
+    assert policy.rule.strategy == "threshold" and policy.rule.k == 2 and policy.failed.keep == 0
+    assert step.interventions == []
+    _, on = _first_step(shipped)
+    assert on.subtask == step.subtask  # this scene's sub-task needs no check
+    assert "color_floor" in on.interventions  # the colour floor moved the grounded policy's pick or place
+    assert not np.array_equal(on.action.as_array(), step.action.as_array())
+
+
+def test_a_step_explains_itself_in_heightmap_pixels(shipped) -> None:
+    _, step = _first_step(shipped)
+    for key in ("pick_scores", "place_scores"):
+        scores = step.explain[key]
+        assert scores.shape == (320, 160) and scores.dtype == np.float32 and scores.min() >= 0
+    r, c = step.explain["pick_px"]
+    assert step.explain["pick_scores"][r, c] > 0  # the pick lies where the grounded map allows
+    assert "subtask_before_checks" not in step.explain  # no check rewrote this sub-task
