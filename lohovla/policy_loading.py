@@ -26,15 +26,11 @@ def load_policy(spec: str, **kwargs: Any):
         return OraclePolicy()
     path = shipped_checkpoint(spec) or Path(spec)
     if not (path / "config.json").exists():
-        known = (
-            sorted(p.name for p in SHIPPED_DIR.glob("*") if (p / "config.json").exists())
-            if SHIPPED_DIR.exists()
-            else []
-        )
-        raise ValueError(
-            f"unknown policy {spec!r}: not 'oracle', not a shipped checkpoint {known}, "
-            f"and not a directory with a config.json"
-        )
+        known = ["oracle", *sorted(p.name for p in SHIPPED_DIR.glob("*") if (p / "config.json").exists())]
+        if "/" in spec or spec.startswith(".") or path.exists():
+            why = "does not exist" if not path.exists() else "has no config.json (not a checkpoint directory)"
+            raise ValueError(f"checkpoint directory {spec!r} {why}")
+        raise ValueError(f"unknown policy {spec!r}: not one of {known} and not a checkpoint directory")
     from lohovla.policies.lohovla.policy import load_checkpoint_policy
 
     return load_checkpoint_policy(path, **kwargs)

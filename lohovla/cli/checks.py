@@ -97,4 +97,5 @@ def load_policy(spec: str, kwargs: dict, extra: Sequence[str] = ()):
     try:
         return _load(spec, **kwargs)
     except (ValueError, TypeError, KeyError) as exc:
-        raise UsageError(f"policy {spec!r} with policy_kwargs={kwargs}: {exc}") from None
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        raise UsageError(f"policy {spec!r} with policy_kwargs={kwargs}: {message}") from None
