@@ -19,7 +19,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--episodes", type=int, default=100)
     parser.add_argument("--modes", nargs="+", default=["fast", "arm"])
-    parser.add_argument("--tasks", default="all")
+    parser.add_argument("--tasks", nargs="+", default=["all"], help="task ids or groups (all, seen, unseen, ...)")
     parser.add_argument("--split", default="test")
     parser.add_argument("--first-index", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)

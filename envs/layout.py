@@ -9,7 +9,9 @@ from lohovla.envs.spec import BOUNDS
 #: Objects are kept this far inside the workspace so that the arm reaches them.
 MARGIN = 0.06
 
-AREA_NAMES = ("top left", "top right", "bottom left", "bottom right", "center")
+#: The four quadrants of the workspace; with "center" (which overlaps them all) the named areas.
+QUADRANTS = ("top left", "top right", "bottom left", "bottom right")
+AREA_NAMES = (*QUADRANTS, "center")
 
 
 def area_rect(name: str) -> tuple[float, float, float, float]:

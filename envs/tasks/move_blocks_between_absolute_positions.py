@@ -17,20 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from lohovla.envs.layout import MARGIN, area_rect
+from lohovla.envs.layout import MARGIN, QUADRANTS, area_rect
 from lohovla.envs.rewards import area_fraction
 from lohovla.envs.spec import BOUNDS, SMALL_BLOCK
-from lohovla.envs.tasks._unseen_helpers import (
-    QUADRANTS,
-    above,
-    free_spot,
-    is_clear,
-    is_free,
-    radius,
-    unbury,
-    with_oracle,
-)
-from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.base import OracleStep, Task, with_oracle
+from lohovla.envs.tasks.piles import above, is_clear
+from lohovla.envs.tasks.placement import is_free, radius, table_spot
+from lohovla.envs.tasks.recovery import clear_step
 from lohovla.envs.tasks.registry import register
 
 SLOT_SPACING = 0.07
@@ -89,13 +82,19 @@ class MoveBlocksBetweenAbsolutePositions(Task):
             return None
         clear = [b for b in pending if is_clear(world, b)]
         if not clear:
-            return unbury(world, pending[0])
+            return clear_step(world, pending[0])
         best = []
         for b in clear:
             free = [s for s in self.slots if is_free(world, s, radius(b), ignore=[b])]
-            free = free or [free_spot(world, b, self.rect)]  # grid full (only after stray moves)
+            if not free:  # grid full (only after stray moves)
+                spot = table_spot(world, b, rect=self.rect)
+                free = [] if spot is None else [spot]
+            if not free:
+                continue
             d = np.linalg.norm(np.array(free) - world.position(b)[:2], axis=1)
             best.append((float(d.min()), b, free[int(np.argmin(d))]))
+        if not best:
+            return None
         _, block, slot = max(best, key=lambda t: t[0])
         return OracleStep(
             self.sentence(block, self.tgt),

@@ -18,8 +18,9 @@ import numpy as np
 from lohovla.envs.layout import AREA_NAMES, area_rect
 from lohovla.envs.rewards import area_fraction
 from lohovla.envs.spec import BOWL_DIAMETER, SMALL_BLOCK
-from lohovla.envs.tasks._placement import clear_step, free_spot, reachable, rect_candidates
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.placement import free_spot, reachable, rect_candidates
+from lohovla.envs.tasks.recovery import clear_step
 from lohovla.envs.tasks.registry import register
 
 

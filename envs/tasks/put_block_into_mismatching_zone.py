@@ -24,8 +24,8 @@ import numpy as np
 
 from lohovla.envs.rewards import zone_fraction
 from lohovla.envs.spec import SMALL_BLOCK, ZONE_SIZE
-from lohovla.envs.tasks._lohoset_helpers import free_zone_slot, zone_disc
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.placement import free_zone_slot, zone_disc
 from lohovla.envs.tasks.registry import register
 
 DONE = 0.999

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from lohovla.envs.tasks._lohoset_helpers import BowlSortingTask, add_bowls, add_pyramid, settle_and_check
+from lohovla.envs.tasks.bowl_sorting import BowlSortingTask, add_bowls
 from lohovla.envs.tasks.registry import register
+from lohovla.envs.tasks.structures import add_pyramid, settle_and_check
 
 
 @register

@@ -24,15 +24,10 @@ import numpy as np
 
 from lohovla.envs.rewards import on_table, towers, zone_fraction
 from lohovla.envs.spec import SMALL_BLOCK, ZONE_SIZE
-from lohovla.envs.tasks._lohoset_helpers import (
-    cover_of,
-    free_zone_slot,
-    is_clear,
-    to_table_step,
-    topmost_cover,
-    zone_disc,
-)
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.piles import is_clear, top_of_pile
+from lohovla.envs.tasks.placement import free_zone_slot, zone_disc
+from lohovla.envs.tasks.recovery import set_aside
 from lohovla.envs.tasks.registry import register
 
 DONE = 0.999
@@ -82,7 +77,7 @@ class StackAllBlocksOnAZone(Task):
             slots = [(b, free_zone_slot(world, self.zone, b)) for b in rest]
             return tower, [(b, self.zone, xy, world.yaw(self.zone), 0.0) for b, xy in slots if xy is not None]
         top = tower[-1]
-        if cover_of(world, top) is not None:
+        if not is_clear(world, top):
             return tower, []
         return tower, [(b, top, world.position(top)[:2], world.yaw(top), world.top_z(top)) for b in rest]
 
@@ -91,8 +86,8 @@ class StackAllBlocksOnAZone(Task):
         if len(tower) == len(self.blocks):
             return None
         if not moves:  # only after a wrong step: a block lies askew on the tower's top
-            if tower and cover_of(world, tower[-1]) is not None:
-                return to_table_step(self, world, topmost_cover(world, tower[-1]))
+            if tower and not is_clear(world, tower[-1]):
+                return set_aside(world, top_of_pile(world, tower[-1]) or tower[-1])
             return None
         block, target, xy, yaw, z = max(moves, key=lambda m: float(np.linalg.norm(world.position(m[0])[:2] - m[2])))
         return OracleStep(

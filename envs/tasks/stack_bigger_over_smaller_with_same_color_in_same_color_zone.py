@@ -28,8 +28,10 @@ import numpy as np
 
 from lohovla.envs.rewards import on_top, zone_fraction
 from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK, ZONE_SIZE
-from lohovla.envs.tasks._lohoset_helpers import cover_of, free_zone_slot, to_table_step, topmost_cover, zone_disc
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.piles import is_clear, top_of_pile
+from lohovla.envs.tasks.placement import free_zone_slot, zone_disc
+from lohovla.envs.tasks.recovery import set_aside
 from lohovla.envs.tasks.registry import register
 
 DONE = 0.999
@@ -76,9 +78,9 @@ class StackBiggerOverSmallerWithSameColorInSameColorZone(Task):
         first, second = [], []
         for s, b, z in zip(self.small, self.big, self.zones, strict=True):
             if zone_fraction(world, s, z) < DONE:
-                if cover_of(world, s) is None and (xy := free_zone_slot(world, z, s)) is not None:
+                if is_clear(world, s) and (xy := free_zone_slot(world, z, s)) is not None:
                     first.append((s, z, xy, world.yaw(z), 0.0))
-            elif not on_top(world, b, s) and cover_of(world, b) is None and cover_of(world, s) is None:
+            elif not on_top(world, b, s) and is_clear(world, b) and is_clear(world, s):
                 second.append((b, s, world.position(s)[:2], world.yaw(s), world.top_z(s)))
         return first, second
 
@@ -102,8 +104,8 @@ class StackBiggerOverSmallerWithSameColorInSameColorZone(Task):
             if self._stage2(world, i):
                 continue
             for blocked in (s, b):
-                if cover_of(world, blocked) is not None:
-                    return to_table_step(self, world, topmost_cover(world, blocked))
+                if not is_clear(world, blocked):
+                    return set_aside(world, top_of_pile(world, blocked) or blocked)
         return None
 
     def valid_subtasks(self, world) -> list[str]:

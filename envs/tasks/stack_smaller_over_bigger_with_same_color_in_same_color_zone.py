@@ -20,9 +20,12 @@ import numpy as np
 
 from lohovla.envs.rewards import on_top, zone_fraction
 from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK, ZONE_SIZE
-from lohovla.envs.tasks._unseen_helpers import above, radius, set_aside, stack_on, unbury, with_oracle
-from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.base import OracleStep, Task, with_oracle
+from lohovla.envs.tasks.piles import above
+from lohovla.envs.tasks.placement import radius
+from lohovla.envs.tasks.recovery import clear_step, set_aside
 from lohovla.envs.tasks.registry import register
+from lohovla.envs.tasks.stacking import stack_on
 
 FULL = 1.0 - 1e-6
 
@@ -73,10 +76,10 @@ class StackSmallerOverBiggerWithSameColorInSameColorZone(Task):
         """Bigger block i to its zone centre, or the set-aside that must come first (flagged True)."""
         big, zone = self.big[i], self.zones[i]
         if above(world, big):
-            return unbury(world, big), True
+            return clear_step(world, big), True
         blocker = self._zone_blocker(world, i)
         if blocker is not None:
-            return unbury(world, blocker) or set_aside(world, blocker), True
+            return clear_step(world, blocker) or set_aside(world, blocker), True
         centre = world.position(zone)
         return OracleStep(
             self.sentence(big, zone),
@@ -88,7 +91,7 @@ class StackSmallerOverBiggerWithSameColorInSameColorZone(Task):
         small, big = self.small[i], self.big[i]
         for block in (small, big):
             if above(world, block):
-                return unbury(world, block), True
+                return clear_step(world, block), True
         return stack_on(world, small, big), False
 
     def _dist(self, world, obj, target) -> float:
