@@ -59,14 +59,16 @@ class Layout:
         rect: tuple[float, float, float, float] | None = None,
         exclude: list[tuple[float, float, float, float]] | None = None,
         tries: int = 2000,
+        pad: float | None = None,
     ) -> np.ndarray:
-        """A free xy for a disc of `radius` inside rect (default: the workspace less MARGIN)."""
+        """A free xy for a disc of `radius` inside rect (default: the workspace less MARGIN), its centre at
+        least `pad` (default: radius) outside every excluded rect."""
         x0, x1, y0, y1 = rect or (BOUNDS[0, 0], BOUNDS[0, 1], BOUNDS[1, 0], BOUNDS[1, 1])
         lo = np.array([max(x0 + radius, BOUNDS[0, 0] + MARGIN), max(y0 + radius, BOUNDS[1, 0] + MARGIN)])
         hi = np.array([min(x1 - radius, BOUNDS[0, 1] - MARGIN), min(y1 - radius, BOUNDS[1, 1] - MARGIN)])
         for _ in range(tries):
             xy = self.rng.uniform(lo, hi)
-            if exclude and any(_in_rect(xy, r, radius) for r in exclude):
+            if exclude and any(_in_rect(xy, r, radius if pad is None else pad) for r in exclude):
                 continue
             if self.free(xy, radius):
                 self.reserve(xy, radius)

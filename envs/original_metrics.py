@@ -25,6 +25,8 @@ from lohovla.envs.spec import BOUNDS
 from lohovla.envs.world import World
 
 GRID = 0.02
+#: pos_eps of the original's primitives (A and its size and absolute-position variants).
+PRIMITIVE_POS_EPS = 0.05
 
 
 def rests_on(world: World, upper: SceneObject, lower: SceneObject, pos_eps: float = POS_EPS) -> bool:
