@@ -5,7 +5,7 @@ the split's palette; per colour one bigger (6 cm) and one smaller (4 cm) block (
 "smaller red block"), then one zone per colour (0.15 m square, random yaw, clear of the blocks), then 0-2
 distractor blocks (each bigger or smaller by a coin flip) in the first colours of all 11, in their fixed
 order, that the goal does not use (so a train-only colour can appear in val/test scenes, as there).
-No block starts over a zone.
+No block starts over a zone; a zone that finds no room is laid 1 cm smaller, as there.
 
 Reward, two stages of 0.5 as the original (pos_eps 1 cm, yaw and height not checked): stage 1 - each
 bigger block earns 0.5 / n while its centre is within 1 cm (x-y) of its zone's centre; stage 2 - each
@@ -25,8 +25,9 @@ from __future__ import annotations
 import numpy as np
 
 from lohovla.envs.rewards import POS_EPS
-from lohovla.envs.spec import ALL_COLORS, BIG_BLOCK, SMALL_BLOCK, ZONE_SIZE
+from lohovla.envs.spec import ALL_COLORS, BIG_BLOCK, SMALL_BLOCK
 from lohovla.envs.tasks._unseen_helpers import above, radius, set_aside, unbury, with_oracle
+from lohovla.envs.tasks._zones import add_zone_shrinking
 from lohovla.envs.tasks.base import OracleStep, Task
 from lohovla.envs.tasks.registry import register
 
@@ -47,10 +48,7 @@ class StackSmallerOverBiggerWithSameColorInSameColorZone(Task):
             self.small.append(
                 world.add_block(c, SMALL_BLOCK, layout.sample(0.032), rng.uniform(0, np.pi), label=f"smaller {c} block")
             )
-        self.zones = [
-            world.add_zone(c, layout.sample(ZONE_SIZE / np.sqrt(2) + 0.005), rng.uniform(0, np.pi / 2), ZONE_SIZE)
-            for c in colors
-        ]
+        self.zones = [add_zone_shrinking(world, layout, rng, c) for c in colors]
         spare = [c for c in ALL_COLORS if c not in colors]
         self.distractors = []
         for c in spare[: int(rng.integers(0, 3))]:
