@@ -9,8 +9,8 @@ from lohovla.envs.spec import BOUNDS
 #: Objects are kept this far inside the workspace so that the arm reaches them.
 MARGIN = 0.06
 
-#: The four named areas of the table (LoHoRavens' "absolute areas"); "center" is a point, see CENTER.
-AREA_NAMES = ("top left", "top right", "bottom left", "bottom right")
+#: The four quadrants of the workspace: the named areas of LoHoRavens' D, J and the absolute primitive.
+QUADRANTS = ("top left", "top right", "bottom left", "bottom right")
 #: The workspace centre: LoHoRavens' "center" position (a point, not an area).
 CENTER = (0.5, 0.0)
 
@@ -30,7 +30,7 @@ def area_rect(name: str) -> tuple[float, float, float, float]:
         "bottom right": (xm, x1, ym, y1),
     }
     if name not in rects:
-        raise ValueError(f"unknown area {name!r}; expected one of {AREA_NAMES}")
+        raise ValueError(f"unknown area {name!r}; expected one of {QUADRANTS}")
     return rects[name]
 
 

@@ -11,8 +11,9 @@ import pytest
 from lohovla.envs.objects import BOWL_FLOOR
 from lohovla.envs.registration import make_env
 from lohovla.envs.spec import split_seed
-from lohovla.envs.tasks._unseen_helpers import free_spot, stack_on
 from lohovla.envs.tasks.base import Task
+from lohovla.envs.tasks.placement import table_spot
+from lohovla.envs.tasks.stacking import stack_on
 from lohovla.policies.oracle import OraclePolicy
 from lohovla.rollout import run_episode
 
@@ -88,7 +89,7 @@ def test_oracle_succeeds_and_repeats(name):
 
 # --- one wrong move per task: it must earn nothing, and the oracle must still recover ----------------
 def _aside(task, world, block):
-    return {"pick": Task.pick_pose(world, block), "place": Task.place_pose(world, block, free_spot(world, block), 0.0)}
+    return {"pick": Task.pick_pose(world, block), "place": Task.place_pose(world, block, table_spot(world, block), 0.0)}
 
 
 def _wrong_f(task, world):

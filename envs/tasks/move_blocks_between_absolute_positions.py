@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from lohovla.envs.layout import AREA_NAMES, MARGIN, area_rect, in_area
+from lohovla.envs.layout import MARGIN, QUADRANTS, area_rect, in_area
 from lohovla.envs.original_metrics import points_in_rect
 from lohovla.envs.spec import BOUNDS
 from lohovla.envs.tasks._area_scenes import redraw_pairs
-from lohovla.envs.tasks._placement import free_spot
-from lohovla.envs.tasks._unseen_helpers import above, is_clear, unbury, with_oracle
-from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.base import OracleStep, Task, with_oracle
+from lohovla.envs.tasks.piles import above, is_clear
+from lohovla.envs.tasks.placement import free_spot
+from lohovla.envs.tasks.recovery import clear_step
 from lohovla.envs.tasks.registry import register
 
 FULL = 1.0 - 1e-6
@@ -56,7 +57,7 @@ class MoveBlocksBetweenAbsolutePositions(Task):
     seen = False
 
     def build(self, world, layout, rng) -> None:
-        src, tgt = (str(q) for q in rng.choice(AREA_NAMES, 2, replace=False))
+        src, tgt = (str(q) for q in rng.choice(QUADRANTS, 2, replace=False))
         colors = [str(c) for c in rng.choice(list(self.palette()), int(rng.integers(5, 8)), replace=False)]
         self.src, self.tgt, self.rect = src, tgt, area_rect(tgt)
         scene = redraw_pairs(world, layout, rng, colors, area_rect(src))
@@ -106,7 +107,7 @@ class MoveBlocksBetweenAbsolutePositions(Task):
             return None
         clear = [b for b in pending if is_clear(world, b)]
         if not clear:
-            return unbury(world, pending[0])
+            return clear_step(world, pending[0])
         best = []
         for b in clear:
             spot = self._spot(world, b)

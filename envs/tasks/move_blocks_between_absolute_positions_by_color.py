@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from lohovla.envs.layout import area_rect
+from lohovla.envs.layout import QUADRANTS, area_rect
 from lohovla.envs.original_metrics import points_in_rect
 from lohovla.envs.spec import SMALL_BLOCK
-from lohovla.envs.tasks._lohoset_helpers import QUADRANTS, AreaMoveTask
+from lohovla.envs.tasks.area_move import AreaMoveTask
 from lohovla.envs.tasks.registry import register
 
 

@@ -23,8 +23,9 @@ from lohovla.envs.objects import BOWL_FLOOR
 from lohovla.envs.original_metrics import PRIMITIVE_POS_EPS, points_in_zone
 from lohovla.envs.rewards import in_bowl, on_top
 from lohovla.envs.spec import BOWL_DIAMETER, PRIMITIVE_ZONE_SIZE, SMALL_BLOCK
-from lohovla.envs.tasks._placement import HALF_DIAG, clear_step, reachable
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.placement import HALF_DIAG, reachable
+from lohovla.envs.tasks.recovery import clear_step
 from lohovla.envs.tasks.registry import register
 
 KINDS = ("block", "bowl", "zone")

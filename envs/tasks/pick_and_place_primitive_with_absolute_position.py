@@ -22,15 +22,16 @@ from __future__ import annotations
 import numpy as np
 
 from lohovla.envs.geometry import angle_diff
-from lohovla.envs.layout import AREA_NAMES, CENTER, area_rect, in_area
+from lohovla.envs.layout import CENTER, QUADRANTS, area_rect, in_area
 from lohovla.envs.original_metrics import PRIMITIVE_POS_EPS
 from lohovla.envs.rewards import CUBE_SYMMETRY, ROT_EPS
 from lohovla.envs.spec import BOWL_DIAMETER, SMALL_BLOCK
-from lohovla.envs.tasks._placement import clear_step, free_spot, reachable, rect_candidates
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.placement import free_spot, reachable, rect_candidates
+from lohovla.envs.tasks.recovery import clear_step
 from lohovla.envs.tasks.registry import register
 
-PLACES = ("center", *(f"{a} area" for a in AREA_NAMES))
+PLACES = ("center", *(f"{a} area" for a in QUADRANTS))
 #: A spawned block's centre keeps this far from the centre target (more than pos_eps).
 CENTER_KEEP_OUT = PRIMITIVE_POS_EPS + 0.01
 

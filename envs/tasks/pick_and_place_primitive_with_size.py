@@ -18,8 +18,9 @@ import numpy as np
 from lohovla.envs.original_metrics import PRIMITIVE_POS_EPS
 from lohovla.envs.rewards import on_top
 from lohovla.envs.spec import BIG_BLOCK, BOWL_DIAMETER, SMALL_BLOCK
-from lohovla.envs.tasks._placement import HALF_DIAG, clear_step, reachable
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.placement import HALF_DIAG, reachable
+from lohovla.envs.tasks.recovery import clear_step
 from lohovla.envs.tasks.registry import register
 
 SIZE_WORD = {SMALL_BLOCK: "smaller", BIG_BLOCK: "bigger"}

@@ -26,8 +26,9 @@ import numpy as np
 from lohovla.envs.objects import BOWL_FLOOR, SceneObject
 from lohovla.envs.rewards import in_bowl, max_matching
 from lohovla.envs.spec import BOWL_DIAMETER, SMALL_BLOCK
-from lohovla.envs.tasks._unseen_helpers import above, is_clear, set_aside, unbury, with_oracle
-from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.base import OracleStep, Task, with_oracle
+from lohovla.envs.tasks.piles import above, is_clear
+from lohovla.envs.tasks.recovery import clear_step, set_aside
 from lohovla.envs.tasks.registry import register
 
 MAX_BOWLS = 7
@@ -104,7 +105,7 @@ class PutBlockIntoMismatchingBowl(Task):
         moves = self._moves(world)
         if not moves:
             buried = [b for b in pending if above(world, b)]
-            return unbury(world, buried[0]) if buried else self._reassign(world)
+            return clear_step(world, buried[0]) if buried else self._reassign(world)
         best: dict[int, tuple] = {}
         for b, w in moves:
             d = float(np.linalg.norm(world.position(b)[:2] - world.position(w)[:2]))
@@ -146,8 +147,8 @@ class PutBlockIntoMismatchingBowl(Task):
         for _, w in todo:  # targets all taken (a cycle): make room
             occupant = self._occupant(world, w)
             if occupant is not None:
-                return unbury(world, occupant) or set_aside(world, occupant)
-        return unbury(world, todo[0][0]) or set_aside(world, todo[0][0])
+                return clear_step(world, occupant) or set_aside(world, occupant)
+        return clear_step(world, todo[0][0]) or set_aside(world, todo[0][0])
 
     def valid_subtasks(self, world) -> list[str]:
         return with_oracle(self, world, [self.sentence(b, w) for b, w in self._moves(world)])

@@ -25,8 +25,8 @@ import numpy as np
 
 from lohovla.envs.original_metrics import points_in_zone
 from lohovla.envs.spec import SMALL_BLOCK, ZONE_SIZE
-from lohovla.envs.tasks._lohoset_helpers import free_zone_slot, zone_disc
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.placement import free_zone_slot, zone_disc
 from lohovla.envs.tasks.registry import register
 
 DONE = 0.999

@@ -27,8 +27,9 @@ from __future__ import annotations
 import numpy as np
 
 from lohovla.envs.tasks._distractors import add_distractor_blocks
-from lohovla.envs.tasks._lohoset_helpers import BowlSortingTask, add_bowls, add_pyramid, settle_and_check
+from lohovla.envs.tasks.bowl_sorting import BowlSortingTask, add_bowls
 from lohovla.envs.tasks.registry import register
+from lohovla.envs.tasks.structures import add_pyramid, settle_and_check
 
 
 @register

@@ -21,7 +21,7 @@ moved before the bottom one is even visible, which trains the clear-before-pick 
 from __future__ import annotations
 
 from lohovla.envs.tasks._distractors import add_distractor_blocks
-from lohovla.envs.tasks._lohoset_helpers import BowlSortingTask, build_towers_and_bowls
+from lohovla.envs.tasks.bowl_sorting import BowlSortingTask, build_towers_and_bowls
 from lohovla.envs.tasks.registry import register
 
 

@@ -23,8 +23,9 @@ import numpy as np
 from lohovla.envs.geometry import angle_diff
 from lohovla.envs.rewards import zone_fraction
 from lohovla.envs.spec import SMALL_BLOCK, ZONE_SIZE
-from lohovla.envs.tasks._placement import HALF_DIAG, clear_step, free_spot, reachable, table_spot, zone_candidates
 from lohovla.envs.tasks.base import CUBE, OracleStep, Task
+from lohovla.envs.tasks.placement import HALF_DIAG, free_spot, reachable, table_spot, zone_candidates
+from lohovla.envs.tasks.recovery import clear_step
 from lohovla.envs.tasks.registry import register
 
 FULL = 1.0 - 1e-9

@@ -23,7 +23,7 @@ definition is unpublished):
 from __future__ import annotations
 
 from lohovla.envs.tasks._distractors import add_distractor_blocks
-from lohovla.envs.tasks._lohoset_helpers import BowlSortingTask, build_towers_and_bowls
+from lohovla.envs.tasks.bowl_sorting import BowlSortingTask, build_towers_and_bowls
 from lohovla.envs.tasks.registry import register
 
 

@@ -27,15 +27,10 @@ import numpy as np
 from lohovla.envs.geometry import angle_diff
 from lohovla.envs.rewards import CUBE_SYMMETRY, POS_EPS, ROT_EPS
 from lohovla.envs.spec import SMALL_BLOCK, ZONE_SIZE
-from lohovla.envs.tasks._lohoset_helpers import (
-    cover_of,
-    footprint_free,
-    is_clear,
-    to_table_step,
-    topmost_cover,
-    zone_disc,
-)
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.piles import is_clear, top_of_pile
+from lohovla.envs.tasks.placement import footprint_free, zone_disc
+from lohovla.envs.tasks.recovery import set_aside
 from lohovla.envs.tasks.registry import register
 
 
@@ -84,7 +79,7 @@ class StackAllBlocksOnAZone(Task):
             free = [b for b in rest if footprint_free(world, centre, yaw, b.size, [b])]
             return tower, [(b, self.zone, centre, yaw, 0.0) for b in free]
         top = tower[-1]
-        if cover_of(world, top) is not None:
+        if not is_clear(world, top):
             return tower, []
         return tower, [(b, top, centre, yaw, world.top_z(top)) for b in rest]
 
@@ -93,13 +88,13 @@ class StackAllBlocksOnAZone(Task):
         if len(tower) == len(self.blocks):
             return None
         if not moves:  # only after a wrong step: a block lies askew on the column, or on the zone centre
-            if tower and cover_of(world, tower[-1]) is not None:
-                return to_table_step(self, world, topmost_cover(world, tower[-1]))
+            if tower and not is_clear(world, tower[-1]):
+                return set_aside(world, top_of_pile(world, tower[-1]) or tower[-1])
             centre, yaw = world.position(self.zone)[:2], world.yaw(self.zone)
             blocked = not footprint_free(world, centre, yaw, SMALL_BLOCK)
             for o in world.blocks():
                 if blocked and footprint_free(world, centre, yaw, SMALL_BLOCK, [o]):
-                    return to_table_step(self, world, topmost_cover(world, o))
+                    return set_aside(world, top_of_pile(world, o) or o)
             return None
         block, target, xy, yaw, z = max(moves, key=lambda m: float(np.linalg.norm(world.position(m[0])[:2] - m[2])))
         return OracleStep(

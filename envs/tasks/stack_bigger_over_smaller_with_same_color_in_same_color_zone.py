@@ -31,9 +31,11 @@ import numpy as np
 
 from lohovla.envs.rewards import POS_EPS
 from lohovla.envs.spec import ALL_COLORS, BIG_BLOCK, SMALL_BLOCK
-from lohovla.envs.tasks._lohoset_helpers import cover_of, footprint_free, to_table_step, topmost_cover
 from lohovla.envs.tasks._zones import add_zone_shrinking
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.piles import is_clear, top_of_pile
+from lohovla.envs.tasks.placement import footprint_free
+from lohovla.envs.tasks.recovery import set_aside
 from lohovla.envs.tasks.registry import register
 
 
@@ -85,10 +87,10 @@ class StackBiggerOverSmallerWithSameColorInSameColorZone(Task):
         for s, b, z, done in zip(self.small, self.big, self.zones, stage1, strict=True):
             centre = world.position(z)[:2]
             if not done:
-                if cover_of(world, s) is None and footprint_free(world, centre, world.yaw(z), s.size, ignore=[s]):
+                if is_clear(world, s) and footprint_free(world, centre, world.yaw(z), s.size, ignore=[s]):
                     first.append((s, z, centre, world.yaw(z), 0.0))
                 continue
-            free = cover_of(world, b) is None and cover_of(world, s) is None
+            free = is_clear(world, b) and is_clear(world, s)
             if all(stage1) and not self._at_centre(world, b, z) and free:
                 second.append((b, s, centre, world.yaw(s), world.top_z(s)))
         return first, second
@@ -115,13 +117,13 @@ class StackBiggerOverSmallerWithSameColorInSameColorZone(Task):
             if done and self._at_centre(world, b, z):
                 continue
             for blocked in (s, b):
-                if cover_of(world, blocked) is not None:
-                    return to_table_step(self, world, topmost_cover(world, blocked))
+                if not is_clear(world, blocked):
+                    return set_aside(world, top_of_pile(world, blocked) or blocked)
             centre, yaw = world.position(z)[:2], world.yaw(z)
             if not done and not footprint_free(world, centre, yaw, s.size, ignore=[s]):
                 for o in world.blocks():
                     if o is not s and footprint_free(world, centre, yaw, s.size, ignore=[s, o]):
-                        return to_table_step(self, world, topmost_cover(world, o))
+                        return set_aside(world, top_of_pile(world, o) or o)
         return None
 
     def valid_subtasks(self, world) -> list[str]:

@@ -26,19 +26,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from lohovla.envs.layout import AREA_NAMES, area_rect, in_area
+from lohovla.envs.layout import QUADRANTS, area_rect, in_area
 from lohovla.envs.original_metrics import columns
 from lohovla.envs.spec import BOUNDS
 from lohovla.envs.tasks._area_scenes import redraw_pairs
-from lohovla.envs.tasks._placement import (
-    clear_step,
-    free_spot,
-    reachable,
-    rect_candidates,
-    resting_on,
-    topmost_blocker,
-)
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.piles import resting_on, top_of_pile
+from lohovla.envs.tasks.placement import free_spot, reachable, rect_candidates
+from lohovla.envs.tasks.recovery import clear_step
 from lohovla.envs.tasks.registry import register
 
 
@@ -49,7 +44,7 @@ class StackBlockInAbsoluteArea(Task):
     seen = True
 
     def build(self, world, layout, rng) -> None:
-        self.area = AREA_NAMES[int(rng.integers(len(AREA_NAMES)))]
+        self.area = QUADRANTS[int(rng.integers(len(QUADRANTS)))]
         self.rect = area_rect(self.area)
         n_colors = int(rng.integers(5, 8))
         colors = [str(c) for c in rng.choice(list(self.palette()), n_colors, replace=False)]
@@ -97,7 +92,7 @@ class StackBlockInAbsoluteArea(Task):
         for b in self.in_blocks:
             if b.body in in_tower:
                 continue
-            top = topmost_blocker(world, b) or b
+            top = top_of_pile(world, b) or b
             if not reachable(world, top):
                 continue
             if top.body in ours and top.body not in in_tower:
@@ -111,7 +106,7 @@ class StackBlockInAbsoluteArea(Task):
         tower = self._best_tower(world)
         avoid = [self.rect]
         if tower is None:
-            cands = [b for b in self.in_blocks if topmost_blocker(world, b) is None and reachable(world, b)]
+            cands = [b for b in self.in_blocks if top_of_pile(world, b) is None and reachable(world, b)]
             if not cands:
                 return [], clear_step(world, self.in_blocks[0], avoid_rects=avoid)
             block = max(cands, key=lambda b: float(np.linalg.norm(world.position(b)[:2] - self._centre())))

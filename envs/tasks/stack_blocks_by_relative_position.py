@@ -31,8 +31,9 @@ from lohovla.envs.layout import MARGIN
 from lohovla.envs.original_metrics import rests_on
 from lohovla.envs.rewards import on_table
 from lohovla.envs.spec import BOUNDS, SMALL_BLOCK
-from lohovla.envs.tasks._lohoset_helpers import cover_of, to_table_step, topmost_cover
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.piles import is_clear, top_of_pile
+from lohovla.envs.tasks.recovery import set_aside
 from lohovla.envs.tasks.registry import register
 
 #: direction -> (axis of the order: 0 = x, 1 = y; +1 increasing, -1 decreasing)
@@ -91,11 +92,11 @@ class StackBlocksByRelativePosition(Task):
         if k == len(self.order):
             return None
         if k == 0:  # only after a wrong step: the base must stand on the table again
-            return to_table_step(self, world, topmost_cover(world, self.order[0]))
+            return set_aside(world, top_of_pile(world, self.order[0]) or self.order[0])
         top, nxt = self.order[k - 1], self.order[k]
         for blocked in (top, nxt):
-            if cover_of(world, blocked) is not None:
-                return to_table_step(self, world, topmost_cover(world, blocked))
+            if not is_clear(world, blocked):
+                return set_aside(world, top_of_pile(world, blocked) or blocked)
         return OracleStep(
             self.sentence(nxt, top),
             self.pick_pose(world, nxt),

@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK
-from lohovla.envs.tasks._unseen_helpers import next_tower_move, progress_moves, tower_height, with_oracle
-from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.base import OracleStep, Task, with_oracle
 from lohovla.envs.tasks.registry import register
+from lohovla.envs.tasks.stacking import next_tower_move, progress_moves, tower_height
 
 
 def any_block(prefix, block) -> bool:

@@ -23,9 +23,9 @@ import numpy as np
 
 from lohovla.envs.objects import SceneObject
 from lohovla.envs.spec import SMALL_BLOCK
-from lohovla.envs.tasks._unseen_helpers import next_tower_move, progress_moves, tower_height, with_oracle
-from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.base import OracleStep, Task, with_oracle
 from lohovla.envs.tasks.registry import register
+from lohovla.envs.tasks.stacking import next_tower_move, progress_moves, tower_height
 
 
 @register

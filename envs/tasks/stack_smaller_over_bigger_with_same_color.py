@@ -19,8 +19,9 @@ import numpy as np
 
 from lohovla.envs.rewards import on_table, on_top
 from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK
-from lohovla.envs.tasks._placement import HALF_DIAG, clear_step, reachable, table_spot
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.placement import HALF_DIAG, reachable, table_spot
+from lohovla.envs.tasks.recovery import clear_step
 from lohovla.envs.tasks.registry import register
 
 SIZE_WORD = {SMALL_BLOCK: "smaller", BIG_BLOCK: "bigger"}

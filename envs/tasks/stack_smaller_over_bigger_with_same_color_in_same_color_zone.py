@@ -26,9 +26,11 @@ import numpy as np
 
 from lohovla.envs.rewards import POS_EPS
 from lohovla.envs.spec import ALL_COLORS, BIG_BLOCK, SMALL_BLOCK
-from lohovla.envs.tasks._unseen_helpers import above, radius, set_aside, unbury, with_oracle
 from lohovla.envs.tasks._zones import add_zone_shrinking
-from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.base import OracleStep, Task, with_oracle
+from lohovla.envs.tasks.piles import above
+from lohovla.envs.tasks.placement import radius
+from lohovla.envs.tasks.recovery import clear_step, set_aside
 from lohovla.envs.tasks.registry import register
 
 
@@ -90,10 +92,10 @@ class StackSmallerOverBiggerWithSameColorInSameColorZone(Task):
         """Bigger block i to its zone centre, or the set-aside that must come first (flagged True)."""
         big, zone = self.big[i], self.zones[i]
         if above(world, big):
-            return unbury(world, big), True
+            return clear_step(world, big), True
         blocker = self._zone_blocker(world, i)
         if blocker is not None:
-            return unbury(world, blocker) or set_aside(world, blocker), True
+            return clear_step(world, blocker) or set_aside(world, blocker), True
         centre = world.position(zone)
         return OracleStep(
             self.sentence(big, zone),
@@ -105,7 +107,7 @@ class StackSmallerOverBiggerWithSameColorInSameColorZone(Task):
         small, big = self.small[i], self.big[i]
         for block in (small, big):
             if above(world, block):
-                return unbury(world, block), True
+                return clear_step(world, block), True
         centre = world.position(self.zones[i])[:2]  # the original's target: the zone centre, on the bigger block
         place = self.place_pose(world, small, centre, world.top_z(big), yaw=world.yaw(big))
         return OracleStep(self.sentence(small, big), self.pick_pose(world, small), place), False
