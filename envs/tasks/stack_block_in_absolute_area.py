@@ -25,6 +25,7 @@ rounds, as in the original, so a sub-task may name a clutter block's twin.
 from __future__ import annotations
 
 import numpy as np
+import pybullet as pb
 
 from lohovla.envs.layout import QUADRANTS, area_rect, in_area
 from lohovla.envs.original_metrics import columns
@@ -92,6 +93,9 @@ class StackBlockInAbsoluteArea(Task):
         for b in self.in_blocks:
             if b.body in in_tower:
                 continue
+            if reachable(world, b) and self._pickable(world, b):
+                movers[b.body] = b
+                continue
             top = top_of_pile(world, b) or b
             if not reachable(world, top):
                 continue
@@ -100,6 +104,13 @@ class StackBlockInAbsoluteArea(Task):
             else:
                 buried.append(b)
         return list(movers.values()), buried
+
+    @staticmethod
+    def _pickable(world, block) -> bool:
+        """The cup, coming straight down on the block's centre, touches it first: a column that overhangs
+        the block's footprint (a bigger block up the column) but not its centre does not bury it."""
+        x, y = world.position(block)[:2]
+        return pb.rayTest([x, y, 1.0], [x, y, -0.05], physicsClientId=world.client)[0][0] == block.body
 
     def _plan(self, world):
         """(steps that make progress now, fallback step) in the current state."""
