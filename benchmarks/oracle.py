@@ -1,6 +1,6 @@
 """Oracle success per task and mode on seeds the tests never use (the simulator's acceptance check).
 
-    python -m benchmarks.oracle [--episodes 100] [--modes fast arm] [--tasks all] [--first-index 50]
+    python -m benchmarks.oracle [--episodes 100] [--modes fast arm] [--tasks all | TASK ...] [--first-index 50]
 
 The tests use the first test seeds (10001, 10003, ...); this starts at --first-index (default 50: seed 10101).
 Target: success >= 98% on every task in both modes.
