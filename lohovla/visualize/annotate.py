@@ -2,7 +2,7 @@
 
 Layout (800 x 624 for a 640 x 480 view): a header with the goal and the step's plan, the camera view with the
 pick and place points (and any named area) marked on the table, a side panel with the top-down heightmap the
-policy decided on (oriented as the task's words use it: "top" is y < 0, "left" x < 0.5), and a footer with
+policy decided on (turned to read as the task's words do: "top" is x < 0.5, "left" y < 0), and a footer with
 the step's outcome. The env records raw frames and, per frame, its step and phase (`LoHoRavensEnv.frame_meta`);
 decisions come from a `TracingPolicy`. The state after each step, and the end, are held on screen longer.
 """
@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from lohovla.envs.cameras import CameraSpec, video_camera
-from lohovla.envs.layout import AREA_NAMES, area_rect
+from lohovla.envs.layout import QUADRANTS, area_rect
 from lohovla.envs.spec import BOUNDS, PIXEL_SIZE
 from lohovla.visualize import draw
 from lohovla.visualize.projection import project
@@ -23,8 +23,7 @@ from lohovla.visualize.trace import StepTrace
 
 HOLD = {"start": 8, "move": 1, "after": 6}  # video frames each recorded frame is shown for
 END_HOLD = 16
-HEADER, FOOTER, SIDE = 88, 56, 160  # px, for a 480-row view (scaled with the view's height)
-INSET_SCALE = 0.75  # of the heightmap (320 x 160 px)
+HEADER, FOOTER, SIDE = 88, 56, 240  # px, for a 480-row view (scaled with the view's height)
 AREA_RGB = (255, 210, 90)
 
 
@@ -44,7 +43,7 @@ class EpisodeView:
 
 def named_areas(*texts: str) -> list[str]:
     """The workspace areas ("top left", "center", ...) that the goal or sub-task names."""
-    return [a for a in AREA_NAMES if any(f"{a} area" in (t or "") for t in texts)]
+    return [a for a in QUADRANTS if any(f"{a} area" in (t or "") for t in texts)]
 
 
 def _rect_corners(rect: tuple[float, float, float, float]) -> list[tuple[float, float]]:
@@ -60,18 +59,20 @@ def _on_table(d: ImageDraw.ImageDraw, spec, rect, rgb, width: int) -> list[tuple
     return pts
 
 
-def _inset(trace: StepTrace | None, areas: list[str], fallback: np.ndarray | None) -> Image.Image | None:
+def _inset(trace: StepTrace | None, areas: list[str], fallback: np.ndarray | None, width: int) -> Image.Image | None:
     """The heightmap the policy decided on, with the chosen points and any named area."""
     color = trace.color if trace is not None else fallback
     if color is None:
         return None
-    img = Image.fromarray(np.asarray(color, np.uint8))  # rows: y (top = y < 0), cols: x (left = x < 0.5)
-    size = (int(img.size[0] * INSET_SCALE), int(img.size[1] * INSET_SCALE))
+    # The heightmap's rows follow y and its columns x; transposed, "top" (x < 0.5) is up and "left" (y < 0) is left.
+    img = Image.fromarray(np.ascontiguousarray(np.asarray(color, np.uint8).transpose(1, 0, 2)))
+    scale = width / img.size[0]  # fit the side panel
+    size = (int(img.size[0] * scale), int(img.size[1] * scale))
     img = img.resize(size, Image.BILINEAR).convert("RGBA")
     d = ImageDraw.Draw(img)
 
-    def px(x: float, y: float) -> tuple[float, float]:
-        return (x - BOUNDS[0, 0]) / PIXEL_SIZE * INSET_SCALE, (y - BOUNDS[1, 0]) / PIXEL_SIZE * INSET_SCALE
+    def px(x: float, y: float) -> tuple[float, float]:  # (column, row) in the transposed image
+        return (y - BOUNDS[1, 0]) / PIXEL_SIZE * scale, (x - BOUNDS[0, 0]) / PIXEL_SIZE * scale
 
     for name in areas:
         x0, x1, y0, y1 = area_rect(name)
@@ -164,7 +165,7 @@ def annotate_frame(
     cd = ImageDraw.Draw(canvas)
     for i, (text, rgb) in enumerate(_header(view, k, trace, w + side, size)):
         cd.text((8, 4 + i * int(size * 1.3)), text, fill=rgb, font=draw.font(size))
-    inset = _inset(trace, areas, start_color)
+    inset = _inset(trace, areas, start_color, side - 16)
     if inset is not None:
         cd.text((w + 8, header + 4), "policy's view", fill=draw.DIM_RGB, font=draw.font(max(11, size - 3)))
         cd.text((w + 8, header + 6 + size), "(top-down)", fill=draw.DIM_RGB, font=draw.font(max(11, size - 3)))

@@ -1,8 +1,8 @@
 """Why a step happened: one PNG per step (heightmap, pick and place score maps, chosen points, planned sub-task,
 grounding checks that intervened) and a contact sheet per episode (one row per step).
 
-Everything is drawn in workspace coordinates, oriented like the heightmap and the task words ("top" is y < 0,
-"left" x < 0.5), so maps of any resolution line up with the heightmap. Reads Step.explain with .get:
+Everything is drawn in workspace coordinates, turned to read as the task words do ("top" is x < 0.5, up; "left" is
+y < 0, left), so maps of any resolution line up with the heightmap. Reads Step.explain with .get:
 "pick_scores" / "place_scores" (H x W maps over the workspace), "pick_px" / "place_px" (the chosen cells,
 (row, col) of those maps), "model_pick_px" / "model_place_px" (where the model's own maps peaked, when a check
 moved the choice), "subtask_before_checks"; what is missing is said on the image, never guessed.
@@ -20,7 +20,8 @@ from lohovla.envs.spec import BOUNDS
 from lohovla.visualize.annotate import named_areas
 from lohovla.visualize.trace import StepTrace
 
-EXTENT = [BOUNDS[0, 0], BOUNDS[0, 1], BOUNDS[1, 1], BOUNDS[1, 0]]  # x left to right, y top (-0.5) to bottom
+# Axes: horizontal = world y (left, y < 0, on the left), vertical = world x (top, x < 0.5, at the top).
+EXTENT = [BOUNDS[1, 0], BOUNDS[1, 1], BOUNDS[0, 1], BOUNDS[0, 0]]
 PICK, PLACE = "#00c8ff", "#ff3cc8"
 DPI = 80
 
@@ -36,15 +37,24 @@ def cell_to_world(px, shape: tuple[int, ...]) -> tuple[float, float]:
 
 def _show(ax, image, title: str, cmap: str | None = None, vmax: float | None = None) -> None:
     lo = 0.0 if vmax is not None else None
-    ax.imshow(np.asarray(image), extent=EXTENT, cmap=cmap, interpolation="nearest", aspect="equal", vmin=lo, vmax=vmax)
+    ax.imshow(
+        np.swapaxes(np.asarray(image), 0, 1),
+        extent=EXTENT,
+        cmap=cmap,
+        interpolation="nearest",
+        aspect="equal",
+        vmin=lo,
+        vmax=vmax,
+    )
     ax.set_title(title, fontsize=10)
     ax.set_xticks([])
     ax.set_yticks([])
 
 
 def _mark(ax, x: float, y: float, color: str, label: str, marker: str = "o") -> None:
-    ax.plot([x], [y], marker=marker, ms=11, mfc="none", mec="black", mew=3.5)
-    ax.plot([x], [y], marker=marker, ms=11, mfc="none", mec=color, mew=2, label=label)
+    """A mark at world (x, y), drawn at (y, x) on the turned axes."""
+    ax.plot([y], [x], marker=marker, ms=11, mfc="none", mec="black", mew=3.5)
+    ax.plot([y], [x], marker=marker, ms=11, mfc="none", mec=color, mew=2, label=label)
 
 
 def _map_panel(ax, trace: StepTrace, key: str, px_key: str, name: str, color: str) -> None:
@@ -104,19 +114,19 @@ def explain_figure(trace: StepTrace, k: int, reward: float | None, goal: str):
 
     import matplotlib.pyplot as plt
 
-    fig = plt.figure(figsize=(13, 5.0), dpi=DPI)
-    grid = fig.add_gridspec(1, 5, width_ratios=[1, 1, 1, 1, 2.4], wspace=0.06)
-    axes = [fig.add_subplot(grid[0, i]) for i in range(5)]
+    fig = plt.figure(figsize=(13, 6.4), dpi=DPI)  # maps are twice as wide as tall once turned: two rows of two
+    grid = fig.add_gridspec(2, 3, width_ratios=[1, 1, 1.1], wspace=0.06, hspace=0.45)
+    axes = [fig.add_subplot(grid[r, c]) for r, c in ((0, 0), (0, 1), (1, 0), (1, 1))] + [fig.add_subplot(grid[:, 2])]
     if trace.color is not None:
         _show(axes[0], trace.color, "observation\n(colour)")
         _mark(axes[0], trace.pick[0], trace.pick[1], PICK, "pick")
         _mark(axes[0], trace.place[0], trace.place[1], PLACE, "place")
-        axes[0].annotate("", (trace.place[0], trace.place[1]), (trace.pick[0], trace.pick[1]),
+        axes[0].annotate("", (trace.place[1], trace.place[0]), (trace.pick[1], trace.pick[0]),
                          arrowprops={"arrowstyle": "->", "color": "white", "lw": 1.5})  # fmt: skip
     for name in named_areas(goal, trace.subtask):
         x0, x1, y0, y1 = area_rect(name)
-        axes[0].add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="#ffd25a", lw=2))
-        axes[0].text(x0 + 0.01, y0 + 0.04, name, color="#ffd25a", fontsize=8)
+        axes[0].add_patch(plt.Rectangle((y0, x0), y1 - y0, x1 - x0, fill=False, ec="#ffd25a", lw=2))
+        axes[0].text(y0 + 0.01, x0 + 0.03, name, color="#ffd25a", fontsize=8)
     if trace.height is not None:
         _show(axes[1], trace.height, "height\n(0 to 0.1 m)", cmap="viridis", vmax=0.1)
     _map_panel(axes[2], trace, "pick_scores", "pick_px", "pick", PICK)
