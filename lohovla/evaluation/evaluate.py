@@ -170,6 +170,7 @@ def evaluate(
 
         check_video_path(video.format(task="task", seed=0))
     task_ids = resolve_tasks(tasks)
+    origin = provenance(policy, policy_kwargs)  # before the run: the code and weights the episodes ran with
     jobs = [
         (t, split_seed(split, first_index + i), bool(video) and i < video_episodes)
         for t in task_ids
@@ -202,7 +203,7 @@ def evaluate(
         "tasks": task_ids,
         "workers": workers,
         "env": env_kwargs or {},
-        "provenance": provenance(policy, policy_kwargs),
+        "provenance": origin,
     }
     return EvalResult(per_task=per_task, episodes=results, config=config)
 
