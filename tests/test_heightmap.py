@@ -288,11 +288,13 @@ def test_points_beside_the_workspace_never_land_on_its_edge_rows() -> None:
     assert not color.any() and not height.any()
 
 
-def test_a_point_just_inside_the_upper_edges_lands_in_the_last_cell() -> None:
+def test_a_point_just_inside_the_upper_edges_lands_in_the_last_cell_and_one_on_the_lower_in_the_first() -> None:
     """y = 0.5 - 1 ulp is inside [-0.5, 0.5), yet (y + 0.5) rounds to 1.0 and the cell index to 320: it is clamped."""
     edge = np.nextafter(0.5, 0.0)
     color, height = _sparse_view(0.6, [(599, 99, 0.5, 10)], over=(0.5, edge))
     assert tuple(color[319, 80]) == (10, 10, 10) and height[319, 80] == pytest.approx(0.1)
+    color, height = _sparse_view(0.6, [(599, 99, 0.5, 20)], over=(0.25, -0.5))  # both lower edges: kept
+    assert tuple(color[0, 0]) == (20, 20, 20) and height[0, 0] == pytest.approx(0.1)
     square = np.array([[-0.5, 0.5], [-0.5, 0.5], [0.0, 0.3]])  # the same for x with such bounds
     color, height = _sparse_view(0.6, [(599, 99, 0.5, 10)], square, over=(edge, edge))
     assert color.shape == (320, 320, 3) and tuple(color[319, 319]) == (10, 10, 10)
@@ -303,3 +305,12 @@ def test_the_far_above_cut_is_half_open() -> None:
     for height_m, kept in ((top + 0.25, False), (top + 0.25 - 1e-9, True)):
         color, _ = _sparse_view(height_m, [(599, 99, 0.25, 10)])
         assert bool(color[world_to_pixel(0.5, 0.0, BOUNDS, PIXEL_SIZE)].any()) is kept
+
+
+def test_a_camera_frame_cannot_change_after_it_is_taken() -> None:
+    import dataclasses
+
+    k, pose = _down_camera(1.0)
+    frame = CameraFrame(np.zeros((4, 4, 3), np.uint8), np.ones((4, 4)), k, pose)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        frame.depth = np.zeros((4, 4))  # type: ignore[misc]
