@@ -167,19 +167,23 @@ def main() -> None:
         for s in summary["survivors"]:
             tag = "equivalent" if s["equivalent"] else "SURVIVED"
             print(f"{tag:10s} {module}:{s['line']} {s['operator']} {s['removed']} -> {s['added']}")
+    # Modules not run this time keep their earlier figures (e.g. rerun envs/rewards.py alone after a change).
+    earlier = json.loads(Path(args.out).read_text()) if Path(args.out).exists() and not args.fresh else {}
+    tests = {**earlier.get("tests", {}), **{m: extra.get(m) or TESTS.get(m) for m in summaries}}
+    merged = {**earlier.get("modules", {}), **summaries}
     write_json(
         {
             "tool": "cosmic-ray " + version(),
             "excluded_operators": EXCLUDED_OPERATORS,
-            "tests": {m: TESTS.get(m, extra.get(m)) for m in args.modules},
+            "tests": tests,
             "score": "killed / (mutants - equivalent); a timeout counts as killed",
-            "modules": summaries,
+            "modules": merged,
         },
         args.out,
     )
     if args.markdown:
         command = "python -m benchmarks.mutation " + " ".join(sys.argv[1:])
-        write_markdown(args.markdown, summaries, command, {**TESTS, **extra}, EXCLUDED_OPERATORS)
+        write_markdown(args.markdown, merged, command, tests, EXCLUDED_OPERATORS)
 
 
 if __name__ == "__main__":
