@@ -85,8 +85,10 @@ def test_fusion_keeps_the_highest_point():
 
 def test_size_mismatch_is_an_error():
     k, pose = _down_camera(1.0)
-    with pytest.raises(ValueError, match="differ"):
+    with pytest.raises(ValueError, match=r"color \(10, 10\) and depth \(12, 10\) differ in size"):
         heightmap_from_rgbd(np.zeros((10, 10, 3), np.uint8), np.ones((12, 10)), k, pose, BOUNDS, PIXEL_SIZE)
+    with pytest.raises(ValueError, match=r"color \(12, 10\) and depth \(10, 10\) differ in size"):
+        heightmap_from_rgbd(np.zeros((12, 10, 3), np.uint8), np.ones((10, 10)), k, pose, BOUNDS, PIXEL_SIZE)
 
 
 def test_simulated_top_camera_sees_block_heights():
