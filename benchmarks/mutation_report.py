@@ -46,7 +46,7 @@ def summarise(module: str, results: list, equivalents: list[dict[str, Any]], rec
             row["killed"] += 1
             row["timeouts"] += int(result.get("output") == "timeout")
             if item["job_id"] in rechecked:
-                failed = re.findall(r"^FAILED (\S+)", result.get("output") or "", flags=re.MULTILINE)
+                failed = re.findall(r"^FAILED (.+?)(?: - .*)?$", result.get("output") or "", flags=re.MULTILINE)
                 removed, added = diff_lines(result.get("diff") or "")
                 killed_later.append(
                     {
@@ -103,6 +103,12 @@ def write_markdown(
         "the original (the reason is given; the list lives in benchmarks/mutation_equivalent.json). Score = killed /",
         "(mutants - equivalent). Left out of every run: " + ", ".join(f"`{e}`" for e in excluded) + ".",
         "",
+        "How: `python -m benchmarks.mutation --modules M...` runs every mutant of each module against its tests",
+        "(below); after tests are added, `--recheck` runs the survivors again against them (the killed ones stay",
+        "killed: tests are only added or tightened); `--report-only --markdown docs/mutation.md` rewrites this page.",
+        "A run of some modules keeps the other modules' rows (e.g. `--modules envs/rewards.py` after a change there).",
+        "Machine: the project's 2-core CPU box, shared; about 3-4 s per mutant.",
+        "",
         "| module | tests | mutants | killed | survived | equivalent | score |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -116,7 +122,7 @@ def write_markdown(
     for module, summary in summaries.items():
         lines += ["", f"## `{module}`", ""]
         if summary["survivors"]:
-            lines += ["Surviving mutants:", ""]
+            lines += ["Mutants that every test lets through:", ""]
         for m in summary["survivors"]:
             verdict = f"equivalent: {m['equivalent']}" if m["equivalent"] else "**not killed** (a gap in the tests)"
             lines.append(f"- line {m['line']}, {_change(m)}: {verdict}")
