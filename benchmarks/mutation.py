@@ -171,8 +171,10 @@ def main() -> None:
     earlier = json.loads(Path(args.out).read_text()) if Path(args.out).exists() and not args.fresh else {}
     tests = {**earlier.get("tests", {}), **{m: extra.get(m) or TESTS.get(m) for m in summaries}}
     merged = {**earlier.get("modules", {}), **summaries}
+    kept = {k: v for k, v in earlier.items() if k not in ("machine", "tool", "tests", "modules")}  # e.g. fresh_run
     write_json(
         {
+            **kept,
             "tool": "cosmic-ray " + version(),
             "excluded_operators": EXCLUDED_OPERATORS,
             "tests": tests,
@@ -183,7 +185,7 @@ def main() -> None:
     )
     if args.markdown:
         command = "python -m benchmarks.mutation " + " ".join(sys.argv[1:])
-        write_markdown(args.markdown, merged, command, tests, EXCLUDED_OPERATORS)
+        write_markdown(args.markdown, merged, command, tests, EXCLUDED_OPERATORS, kept.get("fresh_run"))
 
 
 if __name__ == "__main__":
