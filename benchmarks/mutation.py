@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shlex
 import shutil
 import sqlite3
@@ -29,9 +28,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from benchmarks.common import print_table, write_json
+from benchmarks.mutation_report import load_results, summarise, version, write_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENT = Path(__file__).resolve().parent / "mutation_equivalent.json"
@@ -138,81 +137,6 @@ def run_module(module: str, args: argparse.Namespace, extra: dict[str, list[str]
     return session
 
 
-def load_results(session: Path) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
-    out = subprocess.run(
-        [Path(sys.executable).parent / "cosmic-ray", "dump", str(session)], capture_output=True, text=True, check=True
-    ).stdout
-    return [tuple(json.loads(line)) for line in out.splitlines() if line.strip()]
-
-
-def diff_lines(diff: str) -> tuple[list[str], list[str]]:
-    """The removed and added source lines of a mutant's diff, stripped (how equivalents are recognised)."""
-    lines = diff.splitlines()
-    removed = [line[1:].strip() for line in lines if line.startswith("-") and not line.startswith("---")]
-    added = [line[1:].strip() for line in lines if line.startswith("+") and not line.startswith("+++")]
-    return removed, added
-
-
-def summarise(module: str, results: list, equivalents: list[dict[str, Any]], rechecked: set[str]) -> dict[str, Any]:
-    """Counts, the survivor list, and the earlier survivors that a later test kills (with that test)."""
-    judged = [e for e in equivalents if e["module"] == module]
-    row = {"module": module, "mutants": 0, "killed": 0, "timeouts": 0, "survived": 0, "equivalent": 0, "pending": 0}
-    survivors, killed_later = [], []
-    for item, result in results:
-        row["mutants"] += 1
-        mutation = item["mutations"][0]
-        if result is None:
-            row["pending"] += 1
-            continue
-        if result.get("worker_outcome") == "skipped":
-            row["mutants"] -= 1  # filtered out (EXCLUDED_OPERATORS)
-            continue
-        if result.get("test_outcome") != "survived":
-            row["killed"] += 1
-            row["timeouts"] += int(result.get("output") == "timeout")
-            if item["job_id"] in rechecked:
-                failed = re.findall(r"^FAILED (\S+)", result.get("output") or "", flags=re.MULTILINE)
-                removed, added = diff_lines(result.get("diff") or "")
-                killed_later.append(
-                    {
-                        "line": mutation["start_pos"][0],
-                        "operator": mutation["operator_name"],
-                        "removed": removed,
-                        "added": added,
-                        "killed_by": failed[0] if failed else (result.get("output") or "")[-200:],
-                    }
-                )
-            continue
-        removed, added = diff_lines(result.get("diff") or "")
-        verdict = next(
-            (
-                e
-                for e in judged
-                if e["operator"] == mutation["operator_name"] and e["removed"] == removed and e["added"] == added
-            ),
-            None,
-        )
-        row["equivalent" if verdict else "survived"] += 1
-        survivors.append(
-            {
-                "line": mutation["start_pos"][0],
-                "operator": mutation["operator_name"],
-                "occurrence": mutation["occurrence"],
-                "removed": removed,
-                "added": added,
-                "equivalent": verdict["reason"] if verdict else None,
-            }
-        )
-    done = row["mutants"] - row["pending"]
-    row["score"] = 100.0 * row["killed"] / max(done - row["equivalent"], 1)
-    order = lambda s: (s["line"], s["operator"])  # noqa: E731
-    return {
-        "row": row,
-        "survivors": sorted(survivors, key=order),
-        "killed_by_later_tests": sorted(killed_later, key=order),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--modules", nargs="+", default=DEFAULT_MODULES)
@@ -243,69 +167,25 @@ def main() -> None:
         for s in summary["survivors"]:
             tag = "equivalent" if s["equivalent"] else "SURVIVED"
             print(f"{tag:10s} {module}:{s['line']} {s['operator']} {s['removed']} -> {s['added']}")
+    # Modules not run this time keep their earlier figures (e.g. rerun envs/rewards.py alone after a change).
+    earlier = json.loads(Path(args.out).read_text()) if Path(args.out).exists() and not args.fresh else {}
+    tests = {**earlier.get("tests", {}), **{m: extra.get(m) or TESTS.get(m) for m in summaries}}
+    merged = {**earlier.get("modules", {}), **summaries}
+    kept = {k: v for k, v in earlier.items() if k not in ("machine", "tool", "tests", "modules")}  # e.g. fresh_run
     write_json(
         {
-            "tool": "cosmic-ray " + _version(),
+            **kept,
+            "tool": "cosmic-ray " + version(),
             "excluded_operators": EXCLUDED_OPERATORS,
-            "tests": {m: TESTS.get(m, extra.get(m)) for m in args.modules},
+            "tests": tests,
             "score": "killed / (mutants - equivalent); a timeout counts as killed",
-            "modules": summaries,
+            "modules": merged,
         },
         args.out,
     )
     if args.markdown:
-        write_markdown(args.markdown, summaries, "python -m benchmarks.mutation " + " ".join(sys.argv[1:]))
-
-
-def write_markdown(path: str, summaries: dict[str, Any], command: str) -> None:
-    """docs/mutation.md: the table, then every mutant that survived a run, with its verdict or the test that now
-    kills it. Regenerated by the benchmark so that it never drifts from results/mutation.json."""
-    lines = [
-        "# Mutation testing: what the tests catch",
-        "",
-        "Generated by `" + command + "` (benchmarks/mutation.py; cosmic-ray " + _version() + ", see its docstring).",
-        "Each mutant is one small change to the module (an operator, a constant, a comparison swapped); it is",
-        "killed when one of the module's tests fails (or times out). A surviving mutant is either a gap in the tests",
-        "(we then add a test: listed under *killed by a later test*) or **equivalent**: no input can tell it from",
-        "the original (the reason is given; the list lives in benchmarks/mutation_equivalent.json). Score = killed /",
-        "(mutants - equivalent). Left out of every run: " + ", ".join(f"`{e}`" for e in EXCLUDED_OPERATORS) + ".",
-        "",
-        "| module | tests | mutants | killed | survived | equivalent | score |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for module, summary in summaries.items():
-        r = summary["row"]
-        tests = " ".join(TESTS.get(module, []))
-        lines.append(
-            f"| `{module}` | `{tests}` | {r['mutants']} | {r['killed']} | {r['survived']} | {r['equivalent']} "
-            f"| {r['score']:.1f}% |"
-        )
-    for module, summary in summaries.items():
-        lines += ["", f"## `{module}`", ""]
-        if summary["survivors"]:
-            lines += ["Surviving mutants:", ""]
-        for m in summary["survivors"]:
-            verdict = f"equivalent: {m['equivalent']}" if m["equivalent"] else "**not killed** (a gap in the tests)"
-            lines.append(f"- line {m['line']}, {_change(m)}: {verdict}")
-        if summary["killed_by_later_tests"]:
-            lines += ["", "Survived an earlier run, killed by a test added since:", ""]
-        for m in summary["killed_by_later_tests"]:
-            lines.append(f"- line {m['line']}, {_change(m)}: `{m['killed_by']}`")
-        if not summary["survivors"] and not summary["killed_by_later_tests"]:
-            lines.append("Every mutant was killed.")
-    Path(path).write_text("\n".join(lines) + "\n")
-    print(f"wrote {path}")
-
-
-def _change(m: dict[str, Any]) -> str:
-    before, after = " / ".join(m["removed"]), " / ".join(m["added"])
-    return f"`{before}` -> `{after}`"
-
-
-def _version() -> str:
-    from importlib.metadata import version
-
-    return version("cosmic-ray")
+        command = "python -m benchmarks.mutation " + " ".join(sys.argv[1:])
+        write_markdown(args.markdown, merged, command, tests, EXCLUDED_OPERATORS, kept.get("fresh_run"))
 
 
 if __name__ == "__main__":

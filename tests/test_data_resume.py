@@ -88,7 +88,7 @@ def test_only_the_top_level_episodes_list_reads_as_tasks_and_counts() -> None:
 
 
 def test_a_second_writer_is_refused_while_the_lock_is_held(tmp_path: Path) -> None:
-    layout = Layout(tmp_path)
+    layout = Layout(tmp_path / "new" / "dataset")  # the lock is the first thing a collection creates
     fd = acquire_lock(layout)
     try:
         with pytest.raises(RuntimeError, match="another lohovla-collect is writing"):
@@ -154,11 +154,12 @@ def test_scan_picks_up_staged_episodes_and_drops_what_it_cannot_use(tmp_path: Pa
     (folder / "000008.json").write_text("{")  # damaged: redone
     (folder / "000016.json").write_text(json.dumps({"kept": True}))  # a kept episode belongs in a .parquet
     (folder / "000018.json").write_text(json.dumps({"seed": 18}))  # no verdict
+    (folder / "000020.parquet").write_bytes(b"")  # empty: redone
     (folder / "notes.txt").write_text("left alone")
     (folder / ".hidden.json").write_text("left alone")
     plan = CollectionPlan({"task-a": 5}, 4)
     counts = scan(layout, "train", plan)
-    assert counts == {"temp_removed": 1, "sharded": 0, "staged": 4, "dropped": 4}
+    assert counts == {"temp_removed": 1, "sharded": 0, "staged": 4, "dropped": 5}
     tp = plan.tasks["task-a"]
     assert tp.kept == {0: True, 1: True, 2: True, 5: False}
     remaining = sorted(p.name for p in folder.iterdir())
@@ -191,7 +192,9 @@ def test_scan_reads_shards_and_drops_staging_files_a_shard_already_holds(tmp_pat
     assert sorted(p.name for p in layout.staging_dir("train", "task-a").iterdir()) == ["000004.parquet"]
 
 
-@pytest.mark.parametrize("name", ["shard-000000-000004.parquet", "shard-000002-000004.parquet"])
+@pytest.mark.parametrize(
+    "name", ["shard-000000-000004.parquet", "shard-000000-000008.parquet", "shard-000002-000004.parquet"]
+)
 def test_a_shard_whose_seeds_do_not_fit_the_block_is_corrupt(tmp_path: Path, name: str) -> None:
     from lohovla.data.shard_io import CorruptShardError
 

@@ -85,8 +85,10 @@ def test_fusion_keeps_the_highest_point():
 
 def test_size_mismatch_is_an_error():
     k, pose = _down_camera(1.0)
-    with pytest.raises(ValueError, match="differ"):
+    with pytest.raises(ValueError, match=r"color \(10, 10\) and depth \(12, 10\) differ in size"):
         heightmap_from_rgbd(np.zeros((10, 10, 3), np.uint8), np.ones((12, 10)), k, pose, BOUNDS, PIXEL_SIZE)
+    with pytest.raises(ValueError, match=r"color \(12, 10\) and depth \(10, 10\) differ in size"):
+        heightmap_from_rgbd(np.zeros((12, 10, 3), np.uint8), np.ones((10, 10)), k, pose, BOUNDS, PIXEL_SIZE)
 
 
 def test_simulated_top_camera_sees_block_heights():
@@ -200,14 +202,21 @@ def test_depth_to_points_uses_each_intrinsic() -> None:
     np.testing.assert_allclose(points[6, 9], [0.0, 0.0, 2.0])
 
 
-def _sparse_view(height_m: float, pixels: list[tuple[int, int, float, int]], bounds: np.ndarray = BOUNDS, rgba=False):
-    """A camera at height_m straight down over (0.5, 0), focal 1000 px, 1000 x 200 pixels, principal point
-    (u, v) = (99, 599): pixel (v, u) at depth d sees x = 0.5 + (v - 599) d / 1000, y = (u - 99) d / 1000,
-    z = height_m - d. Only `pixels` (v, u, depth, grey level) have depth; the rest read 0 (missing)."""
+def _sparse_view(
+    height_m: float,
+    pixels: list[tuple[int, int, float, int]],
+    bounds: np.ndarray = BOUNDS,
+    rgba: bool = False,
+    over: tuple[float, float] = (0.5, 0.0),
+):
+    """A camera at height_m straight down over `over` (x0, y0), focal 1000 px, 1000 x 200 pixels, principal point
+    (u, v) = (99, 599): pixel (v, u) at depth d sees x = x0 + (v - 599) d / 1000, y = y0 + (u - 99) d / 1000,
+    z = height_m - d (exactly so at the principal point). Only `pixels` (v, u, depth, grey level) have depth;
+    the rest read 0 (missing)."""
     k = np.array([[1000.0, 0.0, 99.0], [0.0, 1000.0, 599.0], [0.0, 0.0, 1.0]])
     pose = np.eye(4)
     pose[:3, :3] = np.array([[0, 1, 0], [1, 0, 0], [0, 0, -1]], dtype=float)
-    pose[:3, 3] = [0.5, 0.0, height_m]
+    pose[:3, 3] = [over[0], over[1], height_m]
     color = np.zeros((1000, 200, 4 if rgba else 3), np.uint8)
     depth = np.zeros((1000, 200), np.float32)
     for v, u, d, grey in pixels:
@@ -226,6 +235,7 @@ def test_points_on_the_workspace_edges_missing_depth_and_the_table_level() -> No
             (599, 129, 0.62, 30),  # x = 0.5, y = 0.0186, z = -0.02: below the table reads 0
             (599, 159, 0.1, 40),  # x = 0.5, y = 0.006, z = 0.5: above the workspace, clipped to 0.3
             (500, 150, float("nan"), 50),  # no depth: dropped
+            (599, 139, -0.1, 60),  # negative depth (a sensor fault): dropped, though it would land at z = 0.7
         ],
     )
     assert tuple(color[row, 0]) == (10, 10, 10) and height[row, 0] == pytest.approx(0.1)
@@ -278,3 +288,31 @@ def test_points_beside_the_workspace_never_land_on_its_edge_rows() -> None:
     # from 6 m up, all at heights inside the z range: (x, y) = (0.5, 0.55), (0.5, -0.5544), (-0.0445, 0)
     color, height = _sparse_view(6.0, [(599, 199, 5.5, 80), (599, 0, 5.6, 90), (500, 99, 5.5, 100)])
     assert not color.any() and not height.any()
+
+
+def test_a_point_just_inside_the_upper_edges_lands_in_the_last_cell_and_one_on_the_lower_in_the_first() -> None:
+    """y = 0.5 - 1 ulp is inside [-0.5, 0.5), yet (y + 0.5) rounds to 1.0 and the cell index to 320: it is clamped."""
+    edge = np.nextafter(0.5, 0.0)
+    color, height = _sparse_view(0.6, [(599, 99, 0.5, 10)], over=(0.5, edge))
+    assert tuple(color[319, 80]) == (10, 10, 10) and height[319, 80] == pytest.approx(0.1)
+    color, height = _sparse_view(0.6, [(599, 99, 0.5, 20)], over=(0.25, -0.5))  # both lower edges: kept
+    assert tuple(color[0, 0]) == (20, 20, 20) and height[0, 0] == pytest.approx(0.1)
+    square = np.array([[-0.5, 0.5], [-0.5, 0.5], [0.0, 0.3]])  # the same for x with such bounds
+    color, height = _sparse_view(0.6, [(599, 99, 0.5, 10)], square, over=(edge, edge))
+    assert color.shape == (320, 320, 3) and tuple(color[319, 319]) == (10, 10, 10)
+
+
+def test_the_far_above_cut_is_half_open() -> None:
+    top = BOUNDS[2, 1] + 0.5
+    for height_m, kept in ((top + 0.25, False), (top + 0.25 - 1e-9, True)):
+        color, _ = _sparse_view(height_m, [(599, 99, 0.25, 10)])
+        assert bool(color[world_to_pixel(0.5, 0.0, BOUNDS, PIXEL_SIZE)].any()) is kept
+
+
+def test_a_camera_frame_cannot_change_after_it_is_taken() -> None:
+    import dataclasses
+
+    k, pose = _down_camera(1.0)
+    frame = CameraFrame(np.zeros((4, 4, 3), np.uint8), np.ones((4, 4)), k, pose)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        frame.depth = np.zeros((4, 4))  # type: ignore[misc]
