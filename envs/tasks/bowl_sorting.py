@@ -1,6 +1,7 @@
 """Bowl sorting: blocks (some stacked, so only the clear ones can be picked) go into bowls, one per bowl.
 
-The shared base of the LoHoSet tower-and-pyramid bowl tasks, with the scene helpers that lay out their bowls.
+The shared base of B, F and the LoHoSet tower-and-pyramid bowl tasks, with the scene helpers that lay out
+their bowls.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import numpy as np
 
 from lohovla.envs.objects import BOWL_FLOOR, SceneObject
 from lohovla.envs.rewards import in_bowl, max_matching
-from lohovla.envs.spec import BOWL_DIAMETER, SMALL_BLOCK
+from lohovla.envs.spec import ALL_COLORS, BOWL_DIAMETER, SMALL_BLOCK
 from lohovla.envs.tasks.base import OracleStep, Task
 from lohovla.envs.tasks.piles import is_clear, near_bowl, top_of_pile
 from lohovla.envs.tasks.recovery import set_aside
@@ -45,6 +46,38 @@ def build_towers_and_bowls(
         specs = [(c, SMALL_BLOCK, "") for c in colors[len(blocks) : len(blocks) + h]]
         blocks += add_tower(world, specs, layout.sample(0.035), rng.uniform(0, np.pi / 2))
     settle_and_check(world, blocks)
+    return blocks, bowls
+
+
+#: LoHoRavens' B and F: distractor objects are added until this many are placed or no colour is left.
+MAX_BOWL_DISTRACTORS = 6
+
+
+def build_color_bowl_scene(
+    task: Task, world: World, layout, rng: np.random.Generator, distractor_blocks: bool
+) -> tuple[list[SceneObject], list[SceneObject]]:
+    """The scene of LoHoRavens' B and F (cdba8da): 5-7 bowls of distinct split colours, blocks = 5 up to the
+    bowl count, block i the colour of bowl i (the other bowls have no block of their colour). Then
+    distractors until 6 are placed or colours run out, in the colours no bowl has, taken from all 11 in the
+    benchmark's colour order, the k-th from the remaining list at index k mod its length; each is a bowl,
+    or with distractor_blocks a block or a bowl by a coin flip. Returns (blocks, goal bowls); distractor
+    bowls are in world.objects only.
+    """
+    n_bowls = int(rng.integers(5, 8))
+    n_blocks = int(rng.integers(5, n_bowls + 1))
+    colors = [str(c) for c in rng.choice(task.palette(), n_bowls, replace=False)]
+    bowls = [world.add_bowl(c, layout.sample(BOWL_DIAMETER / 2 + 0.01), BOWL_DIAMETER) for c in colors]
+    blocks = [world.add_block(c, SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi)) for c in colors[:n_blocks]]
+    remaining = [c for c in ALL_COLORS if c not in colors]
+    placed = 0
+    while placed < MAX_BOWL_DISTRACTORS and remaining:
+        is_block = distractor_blocks and rng.uniform() > 0.5
+        color = remaining.pop(placed % len(remaining))
+        if is_block:
+            world.add_block(color, SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi))
+        else:
+            world.add_bowl(color, layout.sample(BOWL_DIAMETER / 2 + 0.01), BOWL_DIAMETER)
+        placed += 1
     return blocks, bowls
 
 

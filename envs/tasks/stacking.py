@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lohovla.envs.objects import SceneObject
-from lohovla.envs.rewards import towers
+from lohovla.envs.rewards import ROT_EPS, towers
 from lohovla.envs.tasks.base import OracleStep, Task
 from lohovla.envs.tasks.piles import above, is_clear
 from lohovla.envs.tasks.recovery import clear_step, set_aside
@@ -47,12 +47,14 @@ def spread(world: World, block: SceneObject, group: Sequence[SceneObject]) -> fl
     return float(sum(np.linalg.norm(world.position(b)[:2] - p) for b in group))
 
 
-def best_tower(world: World, group: Sequence[SceneObject], fits: Fits) -> list[SceneObject]:
+def best_tower(
+    world: World, group: Sequence[SceneObject], fits: Fits, rot_eps: float | None = ROT_EPS
+) -> list[SceneObject]:
     """The valid part of the tower to build on: longest valid prefix, then one that needs no clearing (nothing
     on its top), then the most central base. Empty when no block that may be the base stands on the table.
     """
     scored = []
-    for stack in towers(world, group):
+    for stack in towers(world, group, rot_eps=rot_eps):
         n = valid_prefix(stack, fits)
         if n:
             dirty = n < len(stack) or not is_clear(world, stack[n - 1])
@@ -60,9 +62,9 @@ def best_tower(world: World, group: Sequence[SceneObject], fits: Fits) -> list[S
     return min(scored, key=lambda t: t[:4])[4] if scored else []
 
 
-def tower_height(world: World, group: Sequence[SceneObject], fits: Fits) -> int:
+def tower_height(world: World, group: Sequence[SceneObject], fits: Fits, rot_eps: float | None = ROT_EPS) -> int:
     """Blocks in the best valid tower of `group` (0 if none): the progress measure of stacking tasks."""
-    return len(best_tower(world, group, fits))
+    return len(best_tower(world, group, fits, rot_eps))
 
 
 @dataclass
@@ -74,9 +76,11 @@ class Move:
     distance: float = 0.0
 
 
-def next_tower_move(world: World, group: Sequence[SceneObject], fits: Fits) -> Move | None:
+def next_tower_move(
+    world: World, group: Sequence[SceneObject], fits: Fits, rot_eps: float | None = ROT_EPS
+) -> Move | None:
     """The expert's next step towards one valid tower of all of `group` (None when it stands)."""
-    tower = best_tower(world, group, fits)
+    tower = best_tower(world, group, fits, rot_eps)
     if not tower:  # no valid base on the table: bring the most central candidate base down
         bases = [b for b in group if fits([], b)]
         base = min(bases, key=lambda b: (spread(world, b, group), group.index(b)))
@@ -102,11 +106,13 @@ def next_tower_move(world: World, group: Sequence[SceneObject], fits: Fits) -> M
     return Move(clear_step(world, buried), True)
 
 
-def progress_moves(world: World, group: Sequence[SceneObject], fits: Fits) -> list[str]:
+def progress_moves(
+    world: World, group: Sequence[SceneObject], fits: Fits, rot_eps: float | None = ROT_EPS
+) -> list[str]:
     """Every stacking sentence that makes the best valid tower of `group` one block taller now."""
-    best = tower_height(world, group, fits)
+    best = tower_height(world, group, fits, rot_eps)
     out = []
-    for stack in towers(world, group):
+    for stack in towers(world, group, rot_eps=rot_eps):
         n = valid_prefix(stack, fits)
         if n == 0 or n != len(stack) or n < best or not is_clear(world, stack[-1]):
             continue
