@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lohovla.envs.geometry import quat_from_yaw
+from lohovla.envs.geometry import lohoravens_points, quat_from_yaw
 from lohovla.envs.layout import CENTER, area_rect
 from lohovla.envs.objects import BOWL_FLOOR
-from lohovla.envs.original_metrics import box_points, points_in_rect, points_in_zone, rests_on
+from lohovla.envs.original_metrics import levels, points_in_rect
 from lohovla.envs.registration import make_env
+from lohovla.envs.rewards import on_top, zone_fraction
 from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK
 
 
@@ -46,11 +47,16 @@ def park(world, blocks, x: float = 0.7) -> None:
 
 
 # --- the original's metrics ------------------------------------------------------------------------------
-def test_box_points_are_the_originals_grid():
-    small, big = box_points(SMALL_BLOCK), box_points(BIG_BLOCK)
-    assert small.shape == (8, 3) and big.shape == (27, 3)
+def n_points(size: float) -> int:
+    """The original's 3-D sample count of a cube: 8 for 4 cm, 27 for 6 cm."""
+    return len(lohoravens_points((0, 0), 0.0, size)) * levels(size)
+
+
+def test_sample_points_are_the_originals_grid():
+    small, big = lohoravens_points((0, 0), 0.0, SMALL_BLOCK), lohoravens_points((0, 0), 0.0, BIG_BLOCK)
     assert sorted(set(np.round(small[:, 0], 6))) == [-0.02, 0.0]  # up to, not including, +edge/2
     assert sorted(set(np.round(big[:, 0], 6))) == [-0.03, -0.01, 0.01]
+    assert (n_points(SMALL_BLOCK), n_points(BIG_BLOCK)) == (8, 27)
 
 
 def test_points_in_rect_half_out_and_weighted_by_points():
@@ -76,25 +82,25 @@ def test_points_in_zone_turns_with_the_zone():
     block = task.held
     c, yaw = world.position(zone)[:2], world.yaw(zone)
     put(world, block, c, yaw=yaw)
-    assert points_in_zone(world, block, zone) == 1.0
+    assert zone_fraction(world, block, zone, lohoravens_points) == 1.0
     # 5.5 cm along the zone's own x axis: the points at local x 3.5 and 5.5 cm, a 10 cm zone (half 5 cm)
     shift = 0.055 * np.array([np.cos(yaw), np.sin(yaw)])
     put(world, block, c + shift, yaw=yaw)
-    assert points_in_zone(world, block, zone) == 0.5
+    assert zone_fraction(world, block, zone, lohoravens_points) == 0.5
     env.close()
 
 
-def test_rests_on_ignores_yaw_but_not_offset_or_height():
+def test_yaw_free_on_top_ignores_yaw_but_not_offset_or_height():
     env, task, world = scene("stack-block-in-absolute-area")
     a, b = task.in_blocks[:2]
     stack(world, [a, b], (0.4, -0.2))
-    assert rests_on(world, b, a)
+    assert on_top(world, b, a, rot_eps=None)
     put(world, b, (0.4, -0.2), a.size + b.size / 2, yaw=np.pi / 4)  # rotated 45 degrees: still on
-    assert rests_on(world, b, a)
+    assert on_top(world, b, a, rot_eps=None)
     put(world, b, (0.412, -0.2), a.size + b.size / 2)  # 1.2 cm off
-    assert not rests_on(world, b, a)
+    assert not on_top(world, b, a, rot_eps=None)
     put(world, b, (0.4, -0.2), a.size + b.size / 2 + 0.03)  # hovering 3 cm
-    assert not rests_on(world, b, a)
+    assert not on_top(world, b, a, rot_eps=None)
     env.close()
 
 
@@ -159,7 +165,7 @@ def test_j_moved_blocks_in_target_half_out_and_others_ignored():
     small = next(b for b in task.blocks if b.size == SMALL_BLOCK)
     y = ys[task.blocks.index(small)]
     put(world, small, (0.51, y))  # on the inner edge x = 0.5: points at x 0.49 and 0.51, one column in
-    points = sum(len(box_points(b.size)) for b in task.blocks)
+    points = sum(n_points(b.size) for b in task.blocks)
     assert task.progress(world) == pytest.approx(1.0 - 4 / points)
     put(world, small, ((x0 + x1) / 2, y))
     put(world, others[0], ((x0 + x1) / 2 + 0.06, y))  # a block that is not to move, into the target

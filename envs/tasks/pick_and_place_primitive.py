@@ -11,17 +11,18 @@ Goal text always says "on the ..." (the original's template); the sub-task uses 
 Success as the original (pos_eps 5 cm): block - the picked block's xy within 5 cm of the target block and
 its yaw within 15 deg (mod 90) of the target's; ours also asks that it rests on the target (1.5 cm), since
 the original's 5 cm also accepts a block set down beside the target; bowl - within 5 cm of the bowl's
-centre, resting on its floor; zone - the original's zone metric (original_metrics.points_in_zone: the share
-of the block's 8 sample points strictly inside the zone, so partial credit). max_steps = 3.
+centre, resting on its floor; zone - the original's zone metric (rewards.zone_fraction with
+geometry.lohoravens_points: the share of the block's 4 sample points inside the zone, so partial credit). max_steps = 3.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from lohovla.envs.geometry import lohoravens_points
 from lohovla.envs.objects import BOWL_FLOOR
-from lohovla.envs.original_metrics import PRIMITIVE_POS_EPS, points_in_zone
-from lohovla.envs.rewards import in_bowl, on_top
+from lohovla.envs.original_metrics import PRIMITIVE_POS_EPS
+from lohovla.envs.rewards import in_bowl, on_top, zone_fraction
 from lohovla.envs.spec import BOWL_DIAMETER, PRIMITIVE_ZONE_SIZE, SMALL_BLOCK
 from lohovla.envs.tasks.base import OracleStep, Task
 from lohovla.envs.tasks.placement import HALF_DIAG, reachable
@@ -65,7 +66,7 @@ class PickAndPlacePrimitive(Task):
             return float(on_top(world, self.held, self.target, pos_eps=PRIMITIVE_POS_EPS))
         if self.target.kind == "bowl":
             return float(in_bowl(world, self.held, self.target))
-        return points_in_zone(world, self.held, self.target)
+        return zone_fraction(world, self.held, self.target, lohoravens_points)
 
     def oracle(self, world) -> OracleStep | None:
         if self.progress(world) >= 1.0 or not (reachable(world, self.held) and reachable(world, self.target)):

@@ -10,7 +10,7 @@ area too and does not count. max_steps = n_colors + 2.
 Scoring: the original scores each goal block but the first (1/(n_in - 1) each) by its xy within 1 cm of the
 first goal block's initial xy; yaw and height are not checked. Ours (the documented exception, see
 docs/fidelity-b.md): any goal block may be the base. progress = (goal blocks in the best column - 1) /
-(n_in - 1), where a column is a chain of blocks each resting on the one below (original_metrics.rests_on:
+(n_in - 1), where a column is a chain of blocks each resting on the one below (rewards.on_top with rot_eps=None:
 xy within 1 cm, resting on its top, any yaw) on a base that stands on the table with its centre in the
 area; a clutter block may sit in the column (the original's xy check does not see it either).
 
@@ -28,7 +28,7 @@ import numpy as np
 import pybullet as pb
 
 from lohovla.envs.layout import QUADRANTS, area_rect, in_area
-from lohovla.envs.original_metrics import columns
+from lohovla.envs.rewards import on_table, towers
 from lohovla.envs.spec import BOUNDS
 from lohovla.envs.tasks._area_scenes import redraw_pairs
 from lohovla.envs.tasks.base import OracleStep, Task
@@ -64,7 +64,9 @@ class StackBlockInAbsoluteArea(Task):
 
     def _towers(self, world):
         """Columns on a base in the area that hold at least one goal block."""
-        stacks = columns(world, world.blocks(), base_ok=lambda b: self._in_area(world, b))
+        stacks = towers(
+            world, world.blocks(), base_ok=lambda b: on_table(world, b) and self._in_area(world, b), rot_eps=None
+        )
         return [s for s in stacks if self._goal_count(s)]
 
     def progress(self, world) -> float:

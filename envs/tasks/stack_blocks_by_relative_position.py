@@ -28,8 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from lohovla.envs.layout import MARGIN
-from lohovla.envs.original_metrics import rests_on
-from lohovla.envs.rewards import on_table
+from lohovla.envs.rewards import on_table, on_top
 from lohovla.envs.spec import BOUNDS, SMALL_BLOCK
 from lohovla.envs.tasks.base import OracleStep, Task
 from lohovla.envs.tasks.piles import is_clear, top_of_pile
@@ -80,7 +79,7 @@ class StackBlocksByRelativePosition(Task):
         if not on_table(world, self.order[0]):
             return 0
         k = 1
-        while k < len(self.order) and rests_on(world, self.order[k], self.order[k - 1]):
+        while k < len(self.order) and on_top(world, self.order[k], self.order[k - 1], rot_eps=None):
             k += 1
         return k
 
