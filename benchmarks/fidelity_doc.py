@@ -64,11 +64,14 @@ def _md(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 def tables_markdown(rows: list[dict[str, Any]], oracle_rows: list[dict[str, Any]], payload: dict[str, Any]) -> str:
     s, lr = payload["settings"], payload["lohoravens"]
+    counts = ", ".join(
+        f"{r['letter']} " + "/".join(str(sp["original_scenes"]) for sp in r["splits"].values())
+        for r in payload["tasks"].values()
+    )
     head = (
         f"Measured on this project's 2-core CPU machine against LoHoRavens `{lr['commit']}`, ours at "
-        f"`{payload['ours_commit']}`: {s['train_scenes']} train and {s['scenes']} test scenes per task (seeds "
-        f"from 0 and 10001), oracles on the first {s['oracle_episodes']} test seeds, ours in {s['mode']} mode; "
-        f"{payload['seconds'] / 60:.0f} minutes. Results: `benchmarks/results/fidelity.json`."
+        f"`{payload['ours_commit']}`, the same seeds on both sides (train from 0, test from 10001), ours in "
+        f"{s['mode']} mode. Scenes per task (train/test): {counts}. Results: `benchmarks/results/fidelity.json`."
     )
     parts = [head, "", "### Scenes", ""]
     parts.append(_md(rows, SCENE_COLUMNS))

@@ -126,7 +126,10 @@ def features(letter: str, scene: dict[str, Any]) -> dict[str, float | str]:
         f["distractors"] = len(blocks) - 2 * len(pairs)
     elif letter in ("D", "J"):
         areas = goal_areas(scene["goal"])
-        f["goal area"] = " -> ".join(areas) or "?"
+        if letter == "D":
+            f["goal area"] = areas[0] if areas else "?"
+        else:
+            f["source area"], f["target area"] = (areas + ["?", "?"])[:2]
         if areas:
             src = areas[0]
             f["goal blocks"] = sum(in_area(b["position"], src) for b in blocks)
@@ -178,21 +181,39 @@ def tv_distance(a: list, b: list) -> float:
     return 0.5 * sum(abs(da.get(k, 0.0) - db.get(k, 0.0)) for k in set(da) | set(db))
 
 
+def ks_distance(a: list, b: list) -> float:
+    """Largest gap between the two samples' cumulative distributions (numbers only)."""
+    xa, xb = np.sort(np.asarray(a, dtype=float)), np.sort(np.asarray(b, dtype=float))
+    grid = np.union1d(xa, xb)
+    cdf_a = np.searchsorted(xa, grid, side="right") / len(xa)
+    cdf_b = np.searchsorted(xb, grid, side="right") / len(xb)
+    return float(np.max(np.abs(cdf_a - cdf_b)))
+
+
+def _numeric(values: list) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def distance(a: list, b: list) -> float:
+    """KS distance for counts (sensitive to a shift), TV distance for words (categories have no order)."""
+    return ks_distance(a, b) if _numeric(a) and _numeric(b) else tv_distance(a, b)
+
+
 def permutation_p(a: list, b: list, rounds: int = 2000, seed: int = 0) -> float:
-    """p-value of the TV distance under 'both samples come from one distribution' (label permutation)."""
+    """p-value of `distance` under 'both samples come from one distribution' (label permutation)."""
     if not a or not b:
         return float("nan")
-    observed = tv_distance(a, b)
+    observed = distance(a, b)
     if observed == 0.0:
         return 1.0
-    pooled = [str(v) for v in a] + [str(v) for v in b]
+    pooled = list(a) + list(b)
     rng = np.random.default_rng(seed)
     hits = 0
     for _ in range(rounds):
         order = rng.permutation(len(pooled))
         pa = [pooled[i] for i in order[: len(a)]]
         pb = [pooled[i] for i in order[len(a) :]]
-        hits += tv_distance(pa, pb) >= observed - 1e-12
+        hits += distance(pa, pb) >= observed - 1e-12
     return (hits + 1) / (rounds + 1)
 
 
@@ -200,7 +221,7 @@ def summary(values: list) -> str:
     """'4.3 (2-6)' for numbers, the commonest values with shares for text."""
     if not values:
         return "-"
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+    if _numeric(values):
         a = np.asarray(values, dtype=float)
         lo, hi = a.min(), a.max()
         rng = f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}"
@@ -210,7 +231,7 @@ def summary(values: list) -> str:
 
 
 def compare(original: list[dict], ours: list[dict], alpha: float = 0.01) -> dict[str, dict[str, Any]]:
-    """Per feature: both samples' summaries and distributions, TV distance, permutation p, same/differs."""
+    """Per feature: both samples' summaries and distributions, distance, permutation p, same/differs."""
     names = list(dict.fromkeys([k for f in original + ours for k in f]))
     out = {}
     for name in names:
@@ -222,7 +243,7 @@ def compare(original: list[dict], ours: list[dict], alpha: float = 0.01) -> dict
             "ours": summary(b),
             "original_dist": distribution(a),
             "ours_dist": distribution(b),
-            "tv": tv_distance(a, b) if a and b else None,
+            "distance": distance(a, b) if a and b else None,
             "p": p,
             "verdict": "missing" if not a or not b else ("differs" if p < alpha else "same"),
         }

@@ -9,6 +9,7 @@ from benchmarks.fidelity_stats import (
     features,
     goal_areas,
     in_area,
+    ks_distance,
     permutation_p,
     summary,
     tv_distance,
@@ -70,6 +71,7 @@ def test_area_features_count_blocks_by_the_original_meaning_and_swapped() -> Non
     assert f["blocks in the named area, axes swapped"] == 1
     j = features("J", _scene(objs, "move all the blocks in the top right area to the bottom left area."))
     assert j["blocks already in the target area"] == 1
+    assert (j["source area"], j["target area"]) == ("top right", "bottom left")
 
 
 def test_size_tasks_read_sizes_and_pairs() -> None:
@@ -88,9 +90,13 @@ def test_original_goal_list_is_counted_only_where_recorded() -> None:
     assert "objects in the original's goal list" not in features("K", _scene([_obj("block", "red")]))
 
 
-def test_tv_distance_and_permutation_p() -> None:
+def test_distances_and_permutation_p() -> None:
     assert tv_distance([1, 2], [1, 2]) == 0.0
     assert tv_distance([1, 1], [2, 2]) == 1.0
+    assert ks_distance([1, 2, 3, 4], [3, 4, 5, 6]) == 0.5
+    # counts use KS: a shift of many distinct values is found where TV sees every sample as disjoint anyway
+    assert permutation_p(list(range(10, 30)), list(range(22, 42))) < 0.01
+    assert permutation_p(["bowl", "zone"] * 10, ["bowl", "zone"] * 10) == 1.0
     assert permutation_p([3] * 20, [3] * 20) == 1.0
     assert permutation_p([5, 6, 7] * 10, [2, 3, 4] * 10) < 0.01
     assert permutation_p([2, 3, 4] * 10, [3, 2, 4] * 10) > 0.5
