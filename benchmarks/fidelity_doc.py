@@ -35,7 +35,8 @@ Both sides are read by one rule from the scene alone (`benchmarks/fidelity_stats
 bigger blocks, bowls and zones; colours off the split's palette; goal blocks and distractors as the goal
 text defines them; for D and J the blocks in the named area by the original's meaning ("top" is x < 0.5,
 "left" y < 0) and with the axes swapped; max_steps. A cell reads "mean (min-max)" or the commonest values.
-A feature "differs" when a permutation test on the total-variation distance gives p < 0.01 on either split.
+A feature "differs" when a permutation test gives p < 0.01 on either split (on the Kolmogorov-Smirnov
+distance for counts, the total-variation distance for words such as the target kind or the area).
 The oracle columns run both oracles on the same test seeds.
 
 {START}
