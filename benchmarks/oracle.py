@@ -1,6 +1,6 @@
 """Oracle success per task and mode on seeds the tests never use (the simulator's acceptance check).
 
-    python -m benchmarks.oracle [--episodes 100] [--modes fast arm] [--tasks all] [--first-index 50]
+    python -m benchmarks.oracle [--episodes 100] [--modes fast arm] [--tasks all | TASK ...] [--first-index 50]
 
 The tests use the first test seeds (10001, 10003, ...); this starts at --first-index (default 50: seed 10101).
 Target: success >= 98% on every task in both modes.
@@ -19,7 +19,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--episodes", type=int, default=100)
     parser.add_argument("--modes", nargs="+", default=["fast", "arm"])
-    parser.add_argument("--tasks", default="all")
+    parser.add_argument("--tasks", nargs="+", default=["all"], help="task ids or groups (all, seen, unseen, ...)")
     parser.add_argument("--split", default="test")
     parser.add_argument("--first-index", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)

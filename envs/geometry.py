@@ -63,6 +63,16 @@ def footprint_points(center_xy, yaw: float, size: float, spacing: float = 0.02) 
     return local @ rot.T + np.asarray(center_xy)[:2]
 
 
+def lohoravens_points(center_xy, yaw: float, size: float, spacing: float = 0.02) -> np.ndarray:
+    """LoHoRavens' zone sample points of a box, world xy (N, 2): offsets arange(-size/2, size/2, spacing) per
+    axis in the block's frame, so a 4 cm block has 4 points: its centre, one corner and two edge midpoints."""
+    ticks = np.arange(-size / 2, size / 2 - 1e-9, spacing)
+    local = np.stack(np.meshgrid(ticks, ticks), -1).reshape(-1, 2)
+    c, s = np.cos(yaw), np.sin(yaw)
+    rot = np.array([[c, -s], [s, c]])
+    return local @ rot.T + np.asarray(center_xy)[:2]
+
+
 def inside_square(points: np.ndarray, center_xy, yaw: float, size: float) -> np.ndarray:
     """Which xy points lie inside a square of edge `size` rotated by yaw about its centre."""
     c, s = np.cos(-yaw), np.sin(-yaw)

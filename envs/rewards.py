@@ -19,20 +19,25 @@ BOWL_POS_EPS = 0.05
 Z_EPS = 0.015
 ROT_EPS = np.radians(15)
 CUBE_SYMMETRY = np.pi / 2
+#: sampler(centre_xy, yaw, size) -> (N, 2) world xy points of a block's footprint.
+Sampler = Callable[[np.ndarray, float, float], np.ndarray]
 
 
 def on_table(world: World, block: SceneObject, z_eps: float = Z_EPS) -> bool:
-    return abs(world.position(block)[2] - block.size / 2) < z_eps
+    return bool(abs(world.position(block)[2] - block.size / 2) < z_eps)
 
 
-def on_top(world: World, upper: SceneObject, lower: SceneObject, pos_eps: float = POS_EPS) -> bool:
-    """`upper` rests centred on `lower`: xy within pos_eps, height within 1.5 cm, yaw within 15 deg (mod 90)."""
+def on_top(
+    world: World, upper: SceneObject, lower: SceneObject, pos_eps: float = POS_EPS, rot_eps: float | None = ROT_EPS
+) -> bool:
+    """`upper` rests centred on `lower`: xy within pos_eps, height within 1.5 cm, yaw within rot_eps (mod 90;
+    None skips the yaw check, as LoHoRavens does for tasks whose blocks it declares without symmetry)."""
     pu, pl = world.position(upper), world.position(lower)
     if np.linalg.norm(pu[:2] - pl[:2]) >= pos_eps:
         return False
     if abs(pu[2] - (pl[2] + (upper.size + lower.size) / 2)) >= Z_EPS:
         return False
-    return angle_diff(world.yaw(upper), world.yaw(lower), CUBE_SYMMETRY) < ROT_EPS
+    return rot_eps is None or bool(angle_diff(world.yaw(upper), world.yaw(lower), CUBE_SYMMETRY) < rot_eps)
 
 
 def in_bowl(world: World, block: SceneObject, bowl: SceneObject, pos_eps: float = BOWL_POS_EPS) -> bool:
@@ -40,12 +45,13 @@ def in_bowl(world: World, block: SceneObject, bowl: SceneObject, pos_eps: float 
     pb_, pw = world.position(block), world.position(bowl)
     if np.linalg.norm(pb_[:2] - pw[:2]) >= pos_eps:
         return False
-    return abs(pb_[2] - (pw[2] + BOWL_FLOOR + block.size / 2)) < Z_EPS
+    return bool(abs(pb_[2] - (pw[2] + BOWL_FLOOR + block.size / 2)) < Z_EPS)
 
 
-def zone_fraction(world: World, block: SceneObject, zone: SceneObject) -> float:
-    """Share of the block's 2 cm footprint grid that lies inside the zone square."""
-    points = footprint_points(world.position(block), world.yaw(block), block.size)
+def zone_fraction(world: World, block: SceneObject, zone: SceneObject, sampler: Sampler = footprint_points) -> float:
+    """Share of the block's sample points (default its 2 cm footprint grid edges included; LoHoRavens' own
+    4 points with sampler=lohoravens_points) that lie inside the zone square."""
+    points = sampler(world.position(block), world.yaw(block), block.size)
     return float(inside_square(points, world.position(zone), world.yaw(zone), zone.size).mean())
 
 
@@ -77,6 +83,7 @@ def towers(
     blocks: Sequence[SceneObject],
     base_ok: Callable[[SceneObject], bool] | None = None,
     pos_eps: float = POS_EPS,
+    rot_eps: float | None = ROT_EPS,
 ) -> list[list[SceneObject]]:
     """Stacks made of `blocks`, bottom first, each standing on a base that satisfies base_ok.
 
@@ -88,7 +95,7 @@ def towers(
     has_below: set[int] = set()
     for upper in blocks:
         for lower in blocks:
-            if upper is not lower and on_top(world, upper, lower, pos_eps):
+            if upper is not lower and on_top(world, upper, lower, pos_eps, rot_eps):
                 above[lower.body] = upper
                 has_below.add(upper.body)
                 break

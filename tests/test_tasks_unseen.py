@@ -11,8 +11,9 @@ import pytest
 from lohovla.envs.objects import BOWL_FLOOR
 from lohovla.envs.registration import make_env
 from lohovla.envs.spec import split_seed
-from lohovla.envs.tasks._unseen_helpers import free_spot, is_free, radius, stack_on
 from lohovla.envs.tasks.base import Task
+from lohovla.envs.tasks.placement import table_spot
+from lohovla.envs.tasks.stacking import stack_on
 from lohovla.policies.oracle import OraclePolicy
 from lohovla.rollout import run_episode
 
@@ -88,7 +89,7 @@ def test_oracle_succeeds_and_repeats(name):
 
 # --- one wrong move per task: it must earn nothing, and the oracle must still recover ----------------
 def _aside(task, world, block):
-    return {"pick": Task.pick_pose(world, block), "place": Task.place_pose(world, block, free_spot(world, block), 0.0)}
+    return {"pick": Task.pick_pose(world, block), "place": Task.place_pose(world, block, table_spot(world, block), 0.0)}
 
 
 def _wrong_f(task, world):
@@ -118,8 +119,8 @@ def _wrong_i(task, world):
 
 def _wrong_j(task, world):
     stray = next(b for b in world.blocks() if b not in task.blocks)
-    slot = next(s for s in task.slots if is_free(world, s, radius(stray), ignore=[stray]))
-    return {"pick": Task.pick_pose(world, stray), "place": Task.place_pose(world, stray, slot, 0.0, yaw=0.0)}
+    xy, z, yaw = task._spot(world, stray)  # a block that is not to move, into the target area
+    return {"pick": Task.pick_pose(world, stray), "place": Task.place_pose(world, stray, xy, z, yaw=yaw)}
 
 
 def _wrong_k(task, world):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -109,3 +110,9 @@ class Task(ABC):
         """Index of the pair whose object is farthest from its target xy (LoHoRavens oracle order)."""
         d = [np.linalg.norm(world.position(o)[:2] - np.asarray(t)[:2]) for o, t in pairs]
         return int(np.argmax(d))
+
+
+def with_oracle(task: Task, world: World, sentences: Sequence[str]) -> list[str]:
+    """valid_subtasks: the sentences that pay now plus the expert's own next step (which may be a set-aside)."""
+    step = task.oracle(world)
+    return sorted(set(sentences) | ({step.subtask} if step else set()))

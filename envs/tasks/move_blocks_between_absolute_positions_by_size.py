@@ -4,15 +4,15 @@ Why: J (held out) moves every block of a source quadrant to a target quadrant; h
 size move, so the model must ground areas and sizes together and leave the other blocks alone. Design
 choices (LoHoSet's definition is unpublished):
 
-- Areas: the four quadrants as the heightmap image shows them (top = y < 0, left = x < 0.5, layout.area_rect);
+- Areas: the four quadrants with LoHoRavens' meaning (top = x < 0.5, left = y < 0, layout.area_rect);
   "center" overlaps them and is not used. src != tgt, both drawn at random.
 - Scene: in the source quadrant 2-4 blocks of the named size (the movers) and 1-2 of the other size; 1-3 more
   blocks of random sizes in the other quadrants (the target included), so same-size blocks outside the
   source stay too. Small = 4 cm, bigger = 6 cm; labels "smaller {c} block" / "bigger {c} block", each label
   once (colours distinct within a size). Every block starts fully inside its quadrant.
-- Reward: J's zone metric on the target quadrant: each mover earns 1/n_movers x the share of its 2 cm
-  footprint grid inside the target quadrant. Other blocks are not scored (moving one wastes a step and is
-  a planning error: it is never a valid sub-task).
+- Reward: J's zone metric as in cdba8da (original_metrics.points_in_rect): the share of all the movers'
+  sample points (2 x 2 x 2 per smaller block, 3 x 3 x 3 per bigger one) strictly inside the target quadrant.
+  Other blocks are not scored (moving one wastes a step and is a planning error: it is never a valid sub-task).
 - Oracle (AreaMoveTask): each mover goes to the free slot of the target quadrant nearest to it (7 cm grid,
   4.5 cm inside the edges, yaw 0), farthest mover first; slots under any block are skipped.
 - Sub-task: "pick up the {size} {c} block and place it in the {tgt} area."; valid: every mover not yet fully
@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from lohovla.envs.layout import area_rect
+from lohovla.envs.layout import QUADRANTS, area_rect
+from lohovla.envs.original_metrics import points_in_rect
 from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK
-from lohovla.envs.tasks._lohoset_helpers import QUADRANTS, AreaMoveTask
+from lohovla.envs.tasks.area_move import AreaMoveTask
 from lohovla.envs.tasks.registry import register
 
 SIZES = {"smaller": (SMALL_BLOCK, 0.035), "bigger": (BIG_BLOCK, 0.045)}
@@ -58,3 +59,6 @@ class MoveBlocksBetweenAbsolutePositionsBySize(AreaMoveTask):
         self.movers, self.target = blocks[:n_move], tgt
         self.goal = f"move all the {word} blocks in the {src} area to the {tgt} area."
         self.max_steps = n_move + 3
+
+    def progress(self, world) -> float:
+        return points_in_rect(world, self.movers, area_rect(self.target))

@@ -7,8 +7,9 @@ F itself is never seen. Design choices (LoHoSet's definition is unpublished):
   repeats, at least two distinct) from the zone colours, so every block has one zone it must avoid. Blocks
   start on the bare table, outside every zone. Colours come from the split's palette.
 - Goal: "put the blocks in the zones with mismatched colors."
-- Reward: zone metric; a block earns its share x the largest fraction of its 2 cm footprint grid lying in a
-  zone of another colour. A zone holds any number of blocks (3 x 3 slots), unlike bowls.
+- Reward: the zone metric of LoHoRavens (cdba8da, as in E; rewards.zone_fraction with
+  geometry.lohoravens_points): a block earns its share x the largest fraction of its 4 sample points inside
+  a zone of another colour. A zone holds any number of blocks (3 x 3 slots), unlike bowls.
 - Oracle: each block takes the nearest other-colour zone with a free slot; the block farthest from its
   zone moves first. It sets the block down in the first free slot (centre, edges, corners) turned to the
   zone's yaw, so it lies fully inside and never on another block. Blocks already fully in a mismatching
@@ -22,10 +23,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from lohovla.envs.geometry import lohoravens_points
 from lohovla.envs.rewards import zone_fraction
 from lohovla.envs.spec import SMALL_BLOCK, ZONE_SIZE
-from lohovla.envs.tasks._lohoset_helpers import free_zone_slot, zone_disc
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.placement import free_zone_slot, zone_disc
 from lohovla.envs.tasks.registry import register
 
 DONE = 0.999
@@ -58,7 +60,7 @@ class PutBlockIntoMismatchingZone(Task):
         self.max_steps = n_blocks + 2
 
     def score(self, world, block) -> float:
-        return max(zone_fraction(world, block, z) for z in self.zones if z.color != block.color)
+        return max(zone_fraction(world, block, z, lohoravens_points) for z in self.zones if z.color != block.color)
 
     def progress(self, world) -> float:
         return float(np.mean([self.score(world, b) for b in self.blocks]))

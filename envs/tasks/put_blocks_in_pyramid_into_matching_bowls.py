@@ -8,7 +8,9 @@ one. Design choices (LoHoSet's definition is unpublished):
   position and yaw. The bottom row has 4 mm gaps; each upper block is placed centred over the gap between
   the two below it (1.8 cm on each), at its exact resting height, then the scene settles and is redrawn
   unless every block stayed within 3 mm and 3 degrees (so the pyramid stands). One bowl per block in its
-  colour plus 0-1 distractor bowl of an unused colour.
+  colour plus 0-1 distractor bowl of an unused colour,
+  and 0-2 distractor blocks in colours no block or bowl has, from all 11 (B's convention in cdba8da; never
+  scored).
 - Goal: "put the blocks in the bowls with matching colors."
 - Reward: pose metric as in B: a block earns 1/n when it rests in a bowl of its colour (5 cm, any yaw),
   counted by a maximum matching (one block per bowl).
@@ -24,8 +26,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from lohovla.envs.tasks._lohoset_helpers import BowlSortingTask, add_bowls, add_pyramid, settle_and_check
+from lohovla.envs.tasks._distractors import add_distractor_blocks
+from lohovla.envs.tasks.bowl_sorting import BowlSortingTask, add_bowls
 from lohovla.envs.tasks.registry import register
+from lohovla.envs.tasks.structures import add_pyramid, settle_and_check
 
 
 @register
@@ -44,6 +48,8 @@ class PutBlocksInPyramidIntoMatchingBowls(BowlSortingTask):
         xy = layout.sample(0.075 if base == 3 else 0.05)
         self.blocks = add_pyramid(world, colors, xy, rng.uniform(0, np.pi), base)
         settle_and_check(world, self.blocks)
+        used = {o.color for o in [*self.blocks, *self.bowls]}
+        add_distractor_blocks(world, layout, rng, used)  # B's convention: unused colours of all 11
         self.goal = "put the blocks in the bowls with matching colors."
         self.max_steps = n + 2
 

@@ -5,7 +5,9 @@ moved before the bottom one is even visible, which trains the clear-before-pick 
 (the held-out stacking tasks build such towers). Design choices (LoHoSet's definition is unpublished):
 
 - Scene: 1-2 towers of three small blocks (exactly aligned, random yaw; checked to stand), all blocks of
-  distinct colours; one bowl per block in its colour plus 0-1 distractor bowl of an unused colour.
+  distinct colours; one bowl per block in its colour plus 0-1 distractor bowl of an unused colour,
+  and 0-2 distractor blocks in colours no block or bowl has, from all 11 (B's convention in cdba8da; never
+  scored).
 - Goal: "put the blocks in the bowls with matching colors."
 - Reward: pose metric as in B: a block earns 1/n when it rests in a bowl of its colour (5 cm, any yaw),
   counted by a maximum matching (one block per bowl).
@@ -18,7 +20,8 @@ moved before the bottom one is even visible, which trains the clear-before-pick 
 
 from __future__ import annotations
 
-from lohovla.envs.tasks._lohoset_helpers import BowlSortingTask, build_towers_and_bowls
+from lohovla.envs.tasks._distractors import add_distractor_blocks
+from lohovla.envs.tasks.bowl_sorting import BowlSortingTask, build_towers_and_bowls
 from lohovla.envs.tasks.registry import register
 
 
@@ -33,6 +36,8 @@ class PutBlocksInThreeLayerTowersIntoMatchingBowls(BowlSortingTask):
     def build(self, world, layout, rng) -> None:
         n_towers = int(rng.integers(1, 3))
         self.blocks, self.bowls = build_towers_and_bowls(self, world, layout, rng, [3] * n_towers)
+        used = {o.color for o in [*self.blocks, *self.bowls]}
+        add_distractor_blocks(world, layout, rng, used)  # B's convention: unused colours of all 11
         self.goal = "put the blocks in the bowls with matching colors."
         self.max_steps = len(self.blocks) + 2
 

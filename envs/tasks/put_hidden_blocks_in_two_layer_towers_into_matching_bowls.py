@@ -6,7 +6,9 @@ held-out stacking tasks (G, H, K) and F need, without being any of them. Design 
 definition is unpublished):
 
 - Scene: 2-3 towers of two small blocks (exactly aligned, random yaw), all blocks of distinct colours; one
-  bowl per block in its colour (bowls hold one block each) plus 0-1 distractor bowl of an unused colour.
+  bowl per block in its colour (bowls hold one block each) plus 0-1 distractor bowl of an unused colour,
+  and 0-2 distractor blocks in colours no block or bowl has, from all 11 (B's convention in cdba8da; never
+  scored).
   Colours from the split's palette; the towers are checked to stand after settling.
 - Goal: "put the blocks in the bowls with matching colors." (B's wording: the hidden blocks are the point).
 - Reward: pose metric as in B: a block earns 1/n when it rests in a bowl of its colour (5 cm, any yaw),
@@ -20,7 +22,8 @@ definition is unpublished):
 
 from __future__ import annotations
 
-from lohovla.envs.tasks._lohoset_helpers import BowlSortingTask, build_towers_and_bowls
+from lohovla.envs.tasks._distractors import add_distractor_blocks
+from lohovla.envs.tasks.bowl_sorting import BowlSortingTask, build_towers_and_bowls
 from lohovla.envs.tasks.registry import register
 
 
@@ -35,6 +38,8 @@ class PutHiddenBlocksInTwoLayerTowersIntoMatchingBowls(BowlSortingTask):
     def build(self, world, layout, rng) -> None:
         n_towers = int(rng.integers(2, 4))
         self.blocks, self.bowls = build_towers_and_bowls(self, world, layout, rng, [2] * n_towers)
+        used = {o.color for o in [*self.blocks, *self.bowls]}
+        add_distractor_blocks(world, layout, rng, used)  # B's convention: unused colours of all 11
         self.goal = "put the blocks in the bowls with matching colors."
         self.max_steps = len(self.blocks) + 2
 

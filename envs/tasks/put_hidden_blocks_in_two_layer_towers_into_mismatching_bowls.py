@@ -21,7 +21,7 @@ Design choices (LoHoSet's definition is unpublished):
 
 from __future__ import annotations
 
-from lohovla.envs.tasks._lohoset_helpers import BowlSortingTask, build_towers_and_bowls
+from lohovla.envs.tasks.bowl_sorting import BowlSortingTask, build_towers_and_bowls
 from lohovla.envs.tasks.registry import register
 
 

@@ -1,43 +1,41 @@
 """D (seen): stack all the blocks in the {area} area.
 
-area is one of the four quadrants (`layout.area_rect`: "top" is y < 0, "left" x < 0.5, as the heightmap image
-shows them). Scene: 5-7 colours of the split's palette, two small blocks per colour; 3-6 of them (n_in, drawn
-at random among the blocks) start wholly inside the quadrant, all others wholly outside it. Every position is
-drawn before any block is added, and a crowded scene is redrawn from an empty world (LoHoRavens' resampling
-kept the blocks of earlier rounds; we do not).
+As LoHoRavens cdba8da (StackBlockInAbsoluteArea): area is one of the four quadrants with the original's
+meaning (layout.area_rect: top = x < 0.5, left = y < 0). Scene: 5-7 colours of the split's palette, per colour
+one smaller (4 cm) and one bigger (6 cm) block ("smaller red block" / "bigger red block"); rounds of these
+are drawn until one round puts 3-6 block centres in the area, earlier rounds staying as clutter
+(_area_scenes.redraw_pairs). The goal blocks are the last round's blocks in the area; clutter may lie in the
+area too and does not count. max_steps = n_colors + 2.
 
-Success: the n_in blocks form ONE tower whose base stands on the table with its centre inside the quadrant.
-progress = (tallest valid tower of those blocks - 1) / (n_in - 1), where a valid tower is a chain of the
-n_in blocks each resting centred on the one below (pose metric: 1 cm, 1.5 cm in height, 15 deg modulo 90),
-standing on such a base; blocks from outside the quadrant neither count nor may sit in the chain.
-max_steps = n_colors + 2.
+Scoring: the original scores each goal block but the first (1/(n_in - 1) each) by its xy within 1 cm of the
+first goal block's initial xy; yaw and height are not checked. Ours (the documented exception, see
+docs/fidelity-b.md): any goal block may be the base. progress = (goal blocks in the best column - 1) /
+(n_in - 1), where a column is a chain of blocks each resting on the one below (rewards.on_top with rot_eps=None:
+xy within 1 cm, resting on its top, any yaw) on a base that stands on the table with its centre in the
+area; a clutter block may sit in the column (the original's xy check does not see it either).
 
-Oracle: builds on the tallest valid tower (ties: the base nearest the quadrant's centre); the clear block of
-the n_in farthest from the tower moves first. Sub-tasks: "pick up the red block and place it on the blue
-block."; with no valid tower left, "pick up the red block and place it in the top left area." (set down at
-the free spot nearest the quadrant's centre); blocks piled on a needed block are cleared to the table
-outside the quadrant ("... place it on the table.").
+Oracle: builds on the column holding most goal blocks (ties: base nearest the area's centre); the clear
+goal block farthest from the column's top moves first. Sub-tasks: "pick up the smaller red block and place
+it on the bigger blue block."; with no goal block left in the area, "pick up the red block and place it in
+the top left area." (set down at the free spot nearest the area's centre); blocks piled on a needed block
+are cleared to the table outside the area ("... place it on the table."). Labels repeat across redraw
+rounds, as in the original, so a sub-task may name a clutter block's twin.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pybullet as pb
 
-from lohovla.envs.layout import area_rect
+from lohovla.envs.layout import QUADRANTS, area_rect, in_area
 from lohovla.envs.rewards import on_table, towers
-from lohovla.envs.spec import SMALL_BLOCK
-from lohovla.envs.tasks._placement import (
-    clear_step,
-    free_spot,
-    reachable,
-    rect_candidates,
-    resting_on,
-    topmost_blocker,
-)
+from lohovla.envs.spec import BOUNDS
+from lohovla.envs.tasks._area_scenes import redraw_pairs
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.piles import resting_on, top_of_pile
+from lohovla.envs.tasks.placement import free_spot, reachable, rect_candidates
+from lohovla.envs.tasks.recovery import clear_step
 from lohovla.envs.tasks.registry import register
-
-QUADRANTS = ("top left", "top right", "bottom left", "bottom right")
 
 
 @register
@@ -47,33 +45,33 @@ class StackBlockInAbsoluteArea(Task):
     seen = True
 
     def build(self, world, layout, rng) -> None:
-        palette = list(self.palette())
         self.area = QUADRANTS[int(rng.integers(len(QUADRANTS)))]
         self.rect = area_rect(self.area)
         n_colors = int(rng.integers(5, 8))
-        colors = [str(c) for c in rng.choice(palette, n_colors, replace=False) for _ in range(2)]
-        n_in = int(rng.integers(3, 7))
-        inside = set(int(i) for i in rng.choice(len(colors), n_in, replace=False))
-        # positions first (inside ones while the quadrant is empty), then the bodies
-        xy = {i: layout.sample(0.035, rect=self.rect) for i in sorted(inside)}
-        xy.update({i: layout.sample(0.035, exclude=[self.rect]) for i in range(len(colors)) if i not in inside})
-        blocks = [world.add_block(c, SMALL_BLOCK, xy[i], rng.uniform(0, np.pi)) for i, c in enumerate(colors)]
-        self.in_blocks = [blocks[i] for i in sorted(inside)]
+        colors = [str(c) for c in rng.choice(list(self.palette()), n_colors, replace=False)]
+        scene = redraw_pairs(world, layout, rng, colors, self.rect)
+        self.in_blocks, self.rounds = scene.in_area, scene.rounds
         self.goal = f"stack all the blocks in the {self.area} area."
         self.max_steps = n_colors + 2
 
     # --- goal -------------------------------------------------------------------------------------
     def _in_area(self, world, block) -> bool:
-        x, y = world.position(block)[:2]
-        x0, x1, y0, y1 = self.rect
-        return x0 <= x <= x1 and y0 <= y <= y1
+        return in_area(world.position(block)[:2], self.rect)
+
+    def _goal_count(self, stack) -> int:
+        ours = {b.body for b in self.in_blocks}
+        return sum(b.body in ours for b in stack)
 
     def _towers(self, world):
-        return towers(world, self.in_blocks, base_ok=lambda b: on_table(world, b) and self._in_area(world, b))
+        """Columns on a base in the area that hold at least one goal block."""
+        stacks = towers(
+            world, world.blocks(), base_ok=lambda b: on_table(world, b) and self._in_area(world, b), rot_eps=None
+        )
+        return [s for s in stacks if self._goal_count(s)]
 
     def progress(self, world) -> float:
-        height = max((len(s) for s in self._towers(world)), default=0)
-        return max(0.0, (height - 1) / (len(self.in_blocks) - 1))
+        best = max((self._goal_count(s) for s in self._towers(world)), default=0)
+        return max(0.0, (best - 1) / (len(self.in_blocks) - 1))
 
     # --- oracle -----------------------------------------------------------------------------------
     def _centre(self):
@@ -84,7 +82,10 @@ class StackBlockInAbsoluteArea(Task):
         stacks = self._towers(world)
         if not stacks:
             return None
-        return min(stacks, key=lambda s: (-len(s), float(np.linalg.norm(world.position(s[0])[:2] - self._centre()))))
+        return min(
+            stacks,
+            key=lambda s: (-self._goal_count(s), float(np.linalg.norm(world.position(s[0])[:2] - self._centre()))),
+        )
 
     def _movers(self, world, tower):
         """Blocks of the n_in that can go onto the tower now (clear, not in it), and those buried under others."""
@@ -94,7 +95,10 @@ class StackBlockInAbsoluteArea(Task):
         for b in self.in_blocks:
             if b.body in in_tower:
                 continue
-            top = topmost_blocker(world, b) or b
+            if reachable(world, b) and self._pickable(world, b):
+                movers[b.body] = b
+                continue
+            top = top_of_pile(world, b) or b
             if not reachable(world, top):
                 continue
             if top.body in ours and top.body not in in_tower:
@@ -103,12 +107,19 @@ class StackBlockInAbsoluteArea(Task):
                 buried.append(b)
         return list(movers.values()), buried
 
+    @staticmethod
+    def _pickable(world, block) -> bool:
+        """The cup, coming straight down on the block's centre, touches it first: a column that overhangs
+        the block's footprint (a bigger block up the column) but not its centre does not bury it."""
+        x, y = world.position(block)[:2]
+        return pb.rayTest([x, y, 1.0], [x, y, -0.05], physicsClientId=world.client)[0][0] == block.body
+
     def _plan(self, world):
         """(steps that make progress now, fallback step) in the current state."""
         tower = self._best_tower(world)
         avoid = [self.rect]
         if tower is None:
-            cands = [b for b in self.in_blocks if topmost_blocker(world, b) is None and reachable(world, b)]
+            cands = [b for b in self.in_blocks if top_of_pile(world, b) is None and reachable(world, b)]
             if not cands:
                 return [], clear_step(world, self.in_blocks[0], avoid_rects=avoid)
             block = max(cands, key=lambda b: float(np.linalg.norm(world.position(b)[:2] - self._centre())))
@@ -122,7 +133,7 @@ class StackBlockInAbsoluteArea(Task):
                     self.place_pose(world, block, spot, 0.0),
                 )
             ], None
-        if len(tower) == len(self.in_blocks):
+        if self._goal_count(tower) == len(self.in_blocks):
             return [], None
         top = tower[-1]
         above = resting_on(world, top)
@@ -139,10 +150,17 @@ class StackBlockInAbsoluteArea(Task):
             OracleStep(
                 self.sentence(b, top),
                 self.pick_pose(world, b),
-                self.place_pose(world, b, t[:2], world.top_z(top), world.yaw(top)),
+                self._stack_pose(world, b, top),
             )
             for b in movers
         ], None
+
+    def _stack_pose(self, world, held, top):
+        """Onto `top`, aligned with it; a tall column's place height is capped at the workspace top (the
+        primitive descends until contact, so the cap only keeps the action valid)."""
+        pos, quat = self.place_pose(world, held, world.position(top)[:2], world.top_z(top), world.yaw(top))
+        pos[2] = min(pos[2], BOUNDS[2, 1])
+        return pos, quat
 
     def oracle(self, world) -> OracleStep | None:
         steps, fallback = self._plan(world)

@@ -4,16 +4,17 @@ Why: the order of a tower comes from where the blocks lie, read off the image, w
 grounding (J's areas) and ordered stacking (H's alternation) without either task's rule. Design choices
 (LoHoSet's definition is unpublished):
 
-- Directions, as the heightmap image shows the table (rows along +y, columns along +x, see layout.area_rect):
-  left = smaller x, right = larger x, top = smaller y, bottom = larger y. "from left to right" orders the
-  blocks by increasing x, "from right to left" by decreasing x, "from top to bottom" by increasing y,
-  "from bottom to top" by decreasing y.
+- Directions with LoHoRavens' meaning (cdba8da's relative-position primitive and areas, layout.area_rect):
+  left = smaller y, right = larger y, top = smaller x, bottom = larger x. "from left to right" orders the
+  blocks by increasing y, "from right to left" by decreasing y, "from top to bottom" by increasing x,
+  "from bottom to top" by decreasing x.
 - Meaning: the first block of the order is the base and stays where it is; the second goes on it, the third
   on the second, and so on: the tower reads the order bottom-up. The order is fixed by the initial scene.
 - Scene: 3-5 small blocks of distinct colours on the bare table; along the named axis their centres are at
   least 6 cm apart (more than a block's half-diagonal sum), so the order is never ambiguous in the image.
 - Reward: the longest prefix of the order standing as a tower (base on the table, each block resting on
-  the previous one: pose metric 1 cm, 15 deg, 1.5 cm); progress = (prefix - 1) / (n - 1), so the base,
+  the previous one: 1 cm in x-y and 1.5 cm in height, yaw free as in LoHoRavens' stacking metric);
+  progress = (prefix - 1) / (n - 1), so the base,
   which needs no move, earns nothing and progress is 0 at the start.
 - Oracle: places the next block of the order onto the prefix's top, aligned with it. After a wrong step it
   first clears what is in the way (a block lying on the prefix's top or on the next block, or the base not
@@ -29,16 +30,17 @@ import numpy as np
 from lohovla.envs.layout import MARGIN
 from lohovla.envs.rewards import on_table, on_top
 from lohovla.envs.spec import BOUNDS, SMALL_BLOCK
-from lohovla.envs.tasks._lohoset_helpers import cover_of, to_table_step, topmost_cover
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.piles import is_clear, top_of_pile
+from lohovla.envs.tasks.recovery import set_aside
 from lohovla.envs.tasks.registry import register
 
 #: direction -> (axis of the order: 0 = x, 1 = y; +1 increasing, -1 decreasing)
 DIRECTIONS = {
-    "left to right": (0, 1),
-    "right to left": (0, -1),
-    "top to bottom": (1, 1),
-    "bottom to top": (1, -1),
+    "left to right": (1, 1),
+    "right to left": (1, -1),
+    "top to bottom": (0, 1),
+    "bottom to top": (0, -1),
 }
 GAP = 0.06
 RADIUS = 0.035
@@ -77,7 +79,7 @@ class StackBlocksByRelativePosition(Task):
         if not on_table(world, self.order[0]):
             return 0
         k = 1
-        while k < len(self.order) and on_top(world, self.order[k], self.order[k - 1]):
+        while k < len(self.order) and on_top(world, self.order[k], self.order[k - 1], rot_eps=None):
             k += 1
         return k
 
@@ -89,11 +91,11 @@ class StackBlocksByRelativePosition(Task):
         if k == len(self.order):
             return None
         if k == 0:  # only after a wrong step: the base must stand on the table again
-            return to_table_step(self, world, topmost_cover(world, self.order[0]))
+            return set_aside(world, top_of_pile(world, self.order[0]) or self.order[0])
         top, nxt = self.order[k - 1], self.order[k]
         for blocked in (top, nxt):
-            if cover_of(world, blocked) is not None:
-                return to_table_step(self, world, topmost_cover(world, blocked))
+            if not is_clear(world, blocked):
+                return set_aside(world, top_of_pile(world, blocked) or blocked)
         return OracleStep(
             self.sentence(nxt, top),
             self.pick_pose(world, nxt),

@@ -1,14 +1,17 @@
 """H (unseen): stack blocks with alternate colors.
 
-Scene: 2-4 small blocks of 2 distinct colours, counts differing by at most 1 (2: 1+1, 3: 2+1, 4: 2+2; which
-colour has more is random), so exactly one kind of alternating tower of all of them exists. All start apart
-on the table, random yaw. Labels are "{color} block" (two blocks may share one; the sentence names colours).
+Scene as LoHoRavens cdba8da: 2-4 small blocks of 2 distinct split colours, dealt round-robin (2: 1+1, 3: 2+1,
+4: 2+2), so exactly one kind of alternating tower of all of them exists. All start apart on the table, random
+yaw. Labels are "{color} block" (two blocks may share one; the sentence names colours). The original draws the
+count once per task object (one count for a whole run); we draw it per episode (docs/fidelity-a.md).
 Goal: one tower of all the blocks whose colours alternate from bottom to top.
 Reward: progress = (length of the alternating run from the base of the best tower - 1) / (n - 1), best =
-longest run over the towers standing on the table (pose metric: 1 cm, 15 deg mod 90, 1.5 cm). Choice left
-open by the benchmark: with an odd count the base must have the majority colour for the run to count (a run
-on a minority base can never become the goal, so it earns nothing); with an even count either colour may
-be the base. max_steps = n + 2.
+longest run over the towers standing on the table (pose metric as there: 1 cm in x-y, 15 deg mod 90 against
+the block below; resting height within 1.5 cm is ours). The original scores every block at the first-drawn
+block's initial pose and never checks alternation; we keep the alternation the goal asks for and any base
+(docs/fidelity-a.md). With an odd count the base must have the majority colour for the run to count (a run
+on a minority base can never become the goal, so it earns nothing; the original's first block has it too);
+with an even count either colour may be the base. max_steps = n + 2.
 Oracle: starts the tower on the majority colour (odd n; either colour for even n), base = the most central
 such block (smallest sum of xy distances to the others; ties to the first drawn), then stacks a clear
 block of the other colour than the current top, farthest first. Wrong blocks on the tower or over a needed
@@ -23,9 +26,9 @@ import numpy as np
 
 from lohovla.envs.objects import SceneObject
 from lohovla.envs.spec import SMALL_BLOCK
-from lohovla.envs.tasks._unseen_helpers import next_tower_move, progress_moves, tower_height, with_oracle
-from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.base import OracleStep, Task, with_oracle
 from lohovla.envs.tasks.registry import register
+from lohovla.envs.tasks.stacking import next_tower_move, progress_moves, tower_height
 
 
 @register

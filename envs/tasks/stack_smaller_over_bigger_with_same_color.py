@@ -1,12 +1,14 @@
 """C (seen): stack all the smaller blocks over the bigger blocks of the same color.
 
-Scene: 5-7 colours of the split's palette, each with one bigger (6 cm) and one smaller (4 cm) block; plus
-0-2 distractors: single blocks (random size) of palette colours no pair uses, as many as the palette has
-left (none when all 7 colours are used). Blocks are named with their size ("the smaller red block").
+Scene as LoHoRavens cdba8da: 5-7 colours of the split's palette, each with one bigger (6 cm) and one smaller
+(4 cm) block; then min(0-2, colours left) distractor blocks, each bigger or smaller by a coin flip, in the
+first colours of the benchmark's 11-colour order that no pair uses (so colours outside the split's palette
+appear). Blocks are named with their size ("the smaller red block").
 
-Success: a colour is done when its smaller block rests centred on its bigger block (pose metric: 1 cm, 1.5 cm
-in height, 15 deg modulo 90) and the bigger block stands on the table (two-block towers, as the bigger
-blocks' places are LoHoRavens' targets). progress = done colours / colours. max_steps = n_colors + 2.
+Success: a colour is done when its smaller block lies within 1 cm (x-y) of its bigger block and rests on it
+(LoHoRavens' pose metric, pos_eps 1 cm; no yaw check, as there; height within 1.5 cm is ours), and the bigger
+block stands on the table. The original's target is the bigger block's initial pose; ours is the bigger
+block where it stands now (docs/fidelity-a.md). progress = done colours / colours. max_steps = n_colors + 2.
 
 Oracle: among the colours not done, the smaller block farthest from its bigger block moves first (no order
 is imposed); a block with something piled on it is cleared to the table first, and so is a bigger block that
@@ -18,9 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 from lohovla.envs.rewards import on_table, on_top
-from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK
-from lohovla.envs.tasks._placement import HALF_DIAG, clear_step, reachable, table_spot
+from lohovla.envs.spec import ALL_COLORS, BIG_BLOCK, SMALL_BLOCK
 from lohovla.envs.tasks.base import OracleStep, Task
+from lohovla.envs.tasks.placement import HALF_DIAG, reachable, table_spot
+from lohovla.envs.tasks.recovery import clear_step
 from lohovla.envs.tasks.registry import register
 
 SIZE_WORD = {SMALL_BLOCK: "smaller", BIG_BLOCK: "bigger"}
@@ -36,11 +39,11 @@ class StackSmallerOverBiggerWithSameColor(Task):
         palette = list(self.palette())
         n_colors = int(rng.integers(5, 8))
         colors = [str(c) for c in rng.choice(palette, n_colors, replace=False)]
-        spare = [c for c in palette if c not in colors]
-        n_distract = int(rng.integers(0, min(2, len(spare)) + 1))
+        spare = [c for c in ALL_COLORS if c not in colors]
+        n_distract = min(int(rng.integers(0, 3)), len(spare))
         specs = [(c, size) for c in colors for size in (BIG_BLOCK, SMALL_BLOCK)]
-        for c in rng.choice(spare, n_distract, replace=False) if n_distract else []:
-            specs.append((str(c), BIG_BLOCK if rng.uniform() < 0.5 else SMALL_BLOCK))
+        for c in spare[:n_distract]:
+            specs.append((c, BIG_BLOCK if rng.uniform() > 0.5 else SMALL_BLOCK))
         made = {}
         for c, size in specs:
             xy = layout.sample(size * HALF_DIAG + 0.007)
@@ -50,7 +53,7 @@ class StackSmallerOverBiggerWithSameColor(Task):
         self.max_steps = n_colors + 2
 
     def _done(self, world, small, big) -> bool:
-        return on_table(world, big) and on_top(world, small, big)
+        return on_table(world, big) and on_top(world, small, big, rot_eps=None)
 
     def progress(self, world) -> float:
         return sum(self._done(world, s, b) for s, b in self.pairs) / len(self.pairs)
