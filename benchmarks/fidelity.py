@@ -128,7 +128,7 @@ def run_task(args, python: Path, cache: Path, task: str) -> dict[str, Any]:
             "features": cmp,
         }
         if split == "test" and args.oracle_episodes > 0:
-            theirs = [{"seed": r["seed"], **r["oracle"]} for r in orig if "oracle" in r]
+            theirs = [{"seed": r["seed"], **r["oracle"]} for r in orig if "oracle" in r and r["seed"] in oracle_seeds]
             same_seeds = sorted(e["seed"] for e in theirs) if args.cached_only else sorted(oracle_seeds)
             result["oracle"] = {
                 "original": oracle_summary(theirs),
@@ -152,7 +152,10 @@ def table_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                     continue
                 row[f"original {split}"], row[f"ours {split}"] = f["original"], f["ours"]
                 verdicts.append(f["verdict"])
-            row["verdict"] = "differs" if "differs" in verdicts else ("same" if verdicts else "-")
+            if "differs" in verdicts:
+                row["verdict"] = "differs"
+            else:
+                row["verdict"] = "same" if "same" in verdicts else "original only"
             rows.append(row)
     return rows
 

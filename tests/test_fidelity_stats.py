@@ -132,3 +132,5 @@ def test_task_selection_by_letter_and_table_rows() -> None:
     (row,) = table_rows(results)
     assert row["verdict"] == "differs"
     assert (row["original test"], row["ours test"]) == ("6.00 (6)", "3.00 (3)")
+    only = {"x": {"letter": "K", "splits": {"test": {"features": compare([{"goal list": 3}] * 4, [{}] * 4)}}}}
+    assert table_rows(only)[0]["verdict"] == "original only"
