@@ -134,6 +134,7 @@ def features(letter: str, scene: dict[str, Any]) -> dict[str, float | str]:
             src = areas[0]
             f["goal blocks"] = sum(in_area(b["position"], src) for b in blocks)
             f["blocks in the named area, axes swapped"] = sum(in_area(b["position"], src, swapped=True) for b in blocks)
+            f["named area holds < 3 blocks"] = int(f["goal blocks"] < 3)  # the original redraws until 3-6
             f["distractors"] = len(blocks) - f["goal blocks"]
             if letter == "J" and len(areas) > 1:
                 f["blocks already in the target area"] = sum(in_area(b["position"], areas[1]) for b in blocks)

@@ -69,6 +69,7 @@ def test_area_features_count_blocks_by_the_original_meaning_and_swapped() -> Non
     assert f["goal area"] == "top right"
     assert f["goal blocks"] == 2
     assert f["blocks in the named area, axes swapped"] == 1
+    assert f["named area holds < 3 blocks"] == 1
     j = features("J", _scene(objs, "move all the blocks in the top right area to the bottom left area."))
     assert j["blocks already in the target area"] == 1
     assert (j["source area"], j["target area"]) == ("top right", "bottom left")
