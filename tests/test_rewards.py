@@ -68,6 +68,13 @@ def test_on_table_needs_the_block_down(world):
     assert not on_table(world, b)
 
 
+@pytest.mark.parametrize("size", [SMALL_BLOCK, BIG_BLOCK])
+@pytest.mark.parametrize("lift, expected", [(0.013, True), (0.017, False)])
+def test_on_table_height_tolerance_is_one_and_a_half_centimetres(world, size, lift, expected):
+    b = block(world, size=size, z=size / 2 + lift)
+    assert on_table(world, b) is expected
+
+
 def test_on_top_centred_and_resting(world):
     low, up = stack(world, [BIG_BLOCK, SMALL_BLOCK])
     assert on_top(world, up, low)
@@ -92,7 +99,11 @@ def test_hovering_above_is_not_on_top(world):
     assert not on_top(world, up, low)
 
 
-@pytest.mark.parametrize("yaw, expected", [(np.radians(10), True), (np.radians(30), False), (np.pi / 2, True)])
+@pytest.mark.parametrize(
+    "yaw, expected",
+    [(np.radians(10), True), (np.radians(14.5), True), (np.radians(15.5), False), (np.radians(30), False),
+     (np.pi / 2, True)],
+)  # fmt: skip
 def test_rotated_on_top_is_checked_modulo_90_degrees(world, yaw, expected):
     low, up = stack(world, [SMALL_BLOCK, SMALL_BLOCK], yaws=[0.0, yaw])
     assert on_top(world, up, low) is expected
@@ -113,6 +124,13 @@ def floor_z(block_size: float) -> float:
 def test_in_bowl_on_its_floor(world, bowl, offset):
     b = block(world, (0.5 + offset, 0.2), z=floor_z(SMALL_BLOCK))
     assert in_bowl(world, b, bowl)
+
+
+@pytest.mark.parametrize("size", [SMALL_BLOCK, BIG_BLOCK])
+@pytest.mark.parametrize("lift, expected", [(0.013, True), (0.017, False)])
+def test_in_bowl_height_tolerance_above_the_floor(world, bowl, size, lift, expected):
+    b = block(world, (0.5, 0.2), size=size, z=floor_z(size) + lift)
+    assert in_bowl(world, b, bowl) is expected
 
 
 def test_beside_the_bowl_is_not_in_it(world, bowl):
@@ -194,10 +212,22 @@ def test_area_fraction_half_in_a_rect(world):
 # --- matching and towers --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "allowed, size",
-    [([], 0), ([[True, True], [True, False]], 2), ([[True, True], [False, False]], 1), ([[True], [True]], 1)],
+    [
+        ([], 0),
+        ([[True]], 1),
+        ([[True, True], [True, False]], 2),
+        ([[True, True], [False, False]], 1),
+        ([[True], [True]], 1),
+        # the third object may take target 0 only by moving its owner, which has nowhere else to go
+        ([[False, True], [True, False], [True, False]], 2),
+    ],
 )
 def test_max_matching(allowed, size):
     assert max_matching(allowed) == size
+
+
+def test_tallest_of_no_stacks_is_zero():
+    assert tallest([]) == 0
 
 
 def test_towers_bottom_first_and_singles(world):
