@@ -20,7 +20,7 @@ from lohovla.evaluation.reference import LETTERS, TABLE2
 
 
 def load_run(spec: str) -> tuple[str, Path, dict]:
-    name, _, path = spec.partition("=")
+    name, _, path = spec.rpartition("=")
     if not path:
         raise SystemExit(f"--runs takes NAME=PATH, got {spec!r}")
     return name, Path(path), json.loads(Path(path).read_text())
