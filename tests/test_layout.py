@@ -23,8 +23,13 @@ import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
 root = pathlib.Path.cwd().resolve()
+import importlib.metadata
 spec = importlib.util.find_spec("kernels")
-if spec is not None:  # the PyPI package that transformers uses, not our kernels/ folder
+try:
+    importlib.metadata.distribution("kernels")  # transformers 5 depends on the PyPI package `kernels`
+except importlib.metadata.PackageNotFoundError:  # older transformers: only our folder, a namespace portion
+    assert spec is None or spec.origin is None, spec
+else:  # the installed package wins, never our kernels/ folder
     assert spec.origin is not None and (root / "kernels") not in pathlib.Path(spec.origin).resolve().parents, spec
 cfg = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
                   num_attention_heads=2, num_key_value_heads=2)
