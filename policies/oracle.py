@@ -9,6 +9,10 @@ import numpy as np
 from lohovla.policies.base import Action, Feedback, Step
 
 
+class NoOracleStep(RuntimeError):
+    """The scene has left every state the task's oracle can solve from (a tower fell, blocks left the workspace)."""
+
+
 class OraclePolicy:
     """Reads the privileged `info["oracle"]` that the simulator (or the sim robot) sends as feedback.
 
@@ -23,9 +27,12 @@ class OraclePolicy:
         self.goal = goal
 
     def act(self, obs: dict[str, Any], feedback: Feedback) -> Step:
-        step = (feedback.info or {}).get("oracle")
-        if not step:
+        info = feedback.info or {}
+        if "oracle" not in info:
             raise RuntimeError("the oracle needs the simulator's privileged info['oracle'] in the feedback")
+        step = info["oracle"]
+        if not step:
+            raise NoOracleStep("the task's oracle has no step from this state (e.g. blocks knocked out of reach)")
 
         def pose(p):
             return np.asarray(p[0], dtype=np.float64), np.asarray(p[1], dtype=np.float64)

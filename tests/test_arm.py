@@ -13,7 +13,7 @@ from lohovla.envs.geometry import quat_from_yaw
 from lohovla.envs.layout import MARGIN
 from lohovla.envs.registration import make_env
 from lohovla.envs.spec import BOUNDS
-from lohovla.policies.oracle import OraclePolicy
+from lohovla.policies.oracle import NoOracleStep, OraclePolicy
 from lohovla.rollout import run_episode
 
 TASK = "put-block-into-matching-bowl"
@@ -110,6 +110,11 @@ def test_drop_perturbation_releases_the_block():
 def test_oracle_success_rate_in_arm_mode(task):
     """The oracle succeeds in arm mode about as often as in fast mode (>= 98% over 50 test seeds)."""
     e = make_env(task, split="test", mode="arm")
-    wins = [run_episode(OraclePolicy(), e, seed=10001 + 2 * i).success for i in range(50)]
+    wins = []
+    for i in range(50):
+        try:
+            wins.append(run_episode(OraclePolicy(), e, seed=10001 + 2 * i).success)
+        except NoOracleStep:  # a tall tower fell and threw blocks out of reach (D, test seed 10091): a failure
+            wins.append(False)
     e.close()
     assert np.mean(wins) >= 0.98, f"{task}: {np.mean(wins):.2%}"
