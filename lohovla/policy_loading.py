@@ -14,6 +14,24 @@ def shipped_checkpoint(name: str) -> Path | None:
     return path if (path / "config.json").exists() else None
 
 
+def shipped_names() -> list[str]:
+    """The checkpoints that ship with the package, by name."""
+    return sorted(p.name for p in SHIPPED_DIR.glob("*") if (p / "config.json").exists())
+
+
+def checkpoint_path(spec: str) -> Path:
+    """The checkpoint directory `spec` names (a shipped name or a path); a ValueError says why not, in one line."""
+    path = shipped_checkpoint(spec) or Path(spec).expanduser()
+    if (path / "config.json").exists():
+        return path
+    if "/" in spec or spec.startswith(".") or path.exists():
+        if not path.exists():
+            raise ValueError(f"checkpoint directory {spec!r} does not exist")
+        raise ValueError(f"{spec!r} is not a checkpoint directory: it has no config.json")
+    known = ", ".join(["oracle", *shipped_names()])
+    raise ValueError(f"unknown policy {spec!r}; choose from {known} or give a checkpoint directory")
+
+
 def load_policy(spec: str, **kwargs: Any):
     """ "oracle", the name of a shipped checkpoint (e.g. "lohovla-tiny"), or a checkpoint directory.
 
@@ -24,13 +42,7 @@ def load_policy(spec: str, **kwargs: Any):
         from lohovla.policies.oracle import OraclePolicy
 
         return OraclePolicy()
-    path = shipped_checkpoint(spec) or Path(spec)
-    if not (path / "config.json").exists():
-        known = ["oracle", *sorted(p.name for p in SHIPPED_DIR.glob("*") if (p / "config.json").exists())]
-        if "/" in spec or spec.startswith(".") or path.exists():
-            why = "does not exist" if not path.exists() else "has no config.json (not a checkpoint directory)"
-            raise ValueError(f"checkpoint directory {spec!r} {why}")
-        raise ValueError(f"unknown policy {spec!r}: not one of {known} and not a checkpoint directory")
+    path = checkpoint_path(spec)
     from lohovla.policies.lohovla.policy import load_checkpoint_policy
 
     return load_checkpoint_policy(path, **kwargs)

@@ -123,9 +123,8 @@ def _readme_commands() -> list[list[str]]:
     for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
         for raw in block.splitlines():
             words = shlex.split(raw, comments=True)
-            while words and (words[0].startswith(".venv/bin/") or words[0] in ("&",)):
+            if words:
                 words[0] = words[0].removeprefix(".venv/bin/")
-                break
             if words and words[0] in COMMANDS:
                 lines.append([w for w in words if w != "&"])
     return lines

@@ -111,9 +111,9 @@ def _task_lines() -> list[str]:
 
 
 def _policy_lines() -> list[str]:
-    from lohovla.cli.checks import shipped_policies
+    from lohovla.policy_loading import shipped_names
 
-    return [f"Policies: oracle, {', '.join(shipped_policies())}, or a checkpoint directory (with config.json)"]
+    return [f"Policies: oracle, {', '.join(shipped_names())}, or a checkpoint directory (with config.json)"]
 
 
 LIVE_LISTS: dict[str, Callable[[], list[str]]] = {"tasks": _task_lines, "policies": _policy_lines}

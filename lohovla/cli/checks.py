@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from lohovla.cli.app import UsageError
 
@@ -14,28 +13,16 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def shipped_policies() -> list[str]:
-    from lohovla.policy_loading import SHIPPED_DIR
+def policy_spec(spec: str) -> str:
+    """`spec` is "oracle", a shipped checkpoint's name, or a checkpoint directory (lohovla.policy_loading's rule)."""
+    from lohovla.policy_loading import checkpoint_path, shipped_names
 
-    return sorted(p.name for p in SHIPPED_DIR.glob("*") if (p / "config.json").exists())
-
-
-def policy_spec(spec: str, extra: Sequence[str] = ()) -> str:
-    """`spec` is "oracle", a shipped checkpoint's name, one of `extra`, or a checkpoint directory."""
-    names = ["oracle", *shipped_policies(), *extra]
-    if spec in names:
+    if spec == "oracle":
         return spec
-    path = Path(spec).expanduser()
-    looks_like_path = "/" in spec or spec.startswith(".") or path.exists()
-    if not looks_like_path:
-        raise UsageError(
-            f"unknown policy {spec!r}{did_you_mean(spec, names)}; choose from {', '.join(names)} "
-            "or give a checkpoint directory"
-        )
-    if not path.exists():
-        raise UsageError(f"checkpoint directory {spec!r} does not exist")
-    if not (path / "config.json").is_file():
-        raise UsageError(f"{spec!r} is not a checkpoint directory: it has no config.json")
+    try:
+        checkpoint_path(spec)
+    except ValueError as exc:
+        raise UsageError(f"{exc}{did_you_mean(spec, ['oracle', *shipped_names()])}") from None
     return spec
 
 
@@ -89,11 +76,11 @@ SPLITS = ("train", "val", "test")
 MODES = ("fast", "arm")
 
 
-def load_policy(spec: str, kwargs: dict, extra: Sequence[str] = ()):
+def load_policy(spec: str, kwargs: dict):
     """Load the policy once here, so a bad name or keyword fails in one line before any worker starts."""
     from lohovla import load_policy as _load
 
-    policy_spec(spec, extra)
+    policy_spec(spec)
     try:
         return _load(spec, **kwargs)
     except (ValueError, TypeError, KeyError) as exc:
