@@ -64,25 +64,39 @@ def table_tasks() -> list[str]:
     return [n for n in tasks() if registry[n].letter]
 
 
-def resolve_tasks(selection: str | list[str] | tuple[str, ...] | None) -> list[str]:
-    """Task ids from a selection: "table" (A-K), "seen" (A-E), "unseen" (F-K), "all", "lohoset", or ids."""
+def task_groups() -> dict[str, list[str]]:
+    """The named task selections, the one home for them (CLIs, collection presets and evaluation use these).
+
+    training: the LoHoSet training set, every task but F-K (the primitives, B-E and LoHoSet's ten extras);
+    nothing of the unseen tasks (goals or scenes) may be trained on.
+    """
     registry = all_tasks()
     table = table_tasks()
-    groups = {
+    everything = tasks()
+    return {
         "table": table,
         "seen": [n for n in table if registry[n].seen],
         "unseen": [n for n in table if not registry[n].seen],
-        "all": tasks(),
-        "lohoset": [n for n in tasks() if registry[n].lohoset],
-        "primitives": [n for n in tasks() if registry[n].primitive],
+        "training": [n for n in everything if registry[n].seen],
+        "lohoset": [n for n in everything if registry[n].lohoset],
+        "primitives": [n for n in everything if registry[n].primitive],
+        "all": everything,
     }
+
+
+def resolve_tasks(selection: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    """Task ids from a selection: a group of `task_groups()`, an id, or a list (or comma string) mixing both.
+
+    Groups expand in place; duplicates keep their first position. None selects the table (A-K).
+    """
+    registry = all_tasks()
+    groups = task_groups()
     if selection is None:
-        return table
-    if isinstance(selection, str):
-        if selection in groups:
-            return groups[selection]
-        selection = [s.strip() for s in selection.split(",") if s.strip()]
-    unknown = [s for s in selection if s not in registry]
+        return groups["table"]
+    items = selection.split(",") if isinstance(selection, str) else list(selection)
+    names = [str(s).strip() for s in items if str(s).strip()]
+    unknown = [s for s in names if s not in registry and s not in groups]
     if unknown:
         raise ValueError(f"unknown task(s) {unknown}; groups: {sorted(groups)}; tasks: {tasks()}")
-    return list(selection)
+    out = [t for name in names for t in groups.get(name, [name])]
+    return list(dict.fromkeys(out))

@@ -57,7 +57,8 @@ def test_presets_expand_to_per_task_sizes(preset):
     assert TASK in sizes and "pick-and-place-primitive" in sizes
     if preset == "lohoset":
         assert sizes[TASK] == 1000 and sizes["pick-and-place-primitive"] == 10000
-        assert "put-block-into-mismatching-bowl" in sizes  # unseen tasks are collected too
+        assert len(sizes) == 17 and "put-blocks-in-pyramid-into-matching-bowls" in sizes
+        assert "put-block-into-mismatching-bowl" not in sizes  # never an unseen task (F-K)
     else:
         assert set(sizes.values()) == {50} and "put-block-into-mismatching-bowl" not in sizes
 

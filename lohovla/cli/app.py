@@ -100,11 +100,11 @@ def render_help(name: str, help: Help) -> str:
 
 
 def _task_lines() -> list[str]:
-    from lohovla.envs.registration import all_tasks, resolve_tasks
+    from lohovla.envs.registration import all_tasks, task_groups
 
     registry = all_tasks()
-    groups = ("table", "seen", "unseen", "lohoset", "primitives", "all")
-    lines = ["Task groups: " + ", ".join(f"{g} ({len(resolve_tasks(g))})" for g in groups), "Task ids:"]
+    groups = task_groups()
+    lines = ["Task groups: " + ", ".join(f"{g} ({len(ids)})" for g, ids in groups.items()), "Task ids:"]
     for task in sorted(registry, key=lambda t: (not registry[t].letter, registry[t].letter or "", t)):
         lines.append(f"  {registry[task].letter or '-'}  {task}")
     return lines

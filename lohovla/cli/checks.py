@@ -28,11 +28,11 @@ def policy_spec(spec: str) -> str:
 
 def task_selection(selection: str | Sequence[str]) -> list[str]:
     """A group name, one id, or a list of ids -> task ids; unknown ids name the closest known one."""
-    from lohovla.envs.registration import all_tasks, resolve_tasks
+    from lohovla.envs.registration import all_tasks, resolve_tasks, task_groups
 
     items = [selection] if isinstance(selection, str) else [str(s) for s in selection]
     known = sorted(all_tasks())
-    groups = ["table", "seen", "unseen", "all", "lohoset", "primitives"]
+    groups = list(task_groups())
     ids: list[str] = []
     for item in items:
         for name in [s.strip() for s in str(item).split(",") if s.strip()]:

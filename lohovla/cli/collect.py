@@ -2,7 +2,7 @@
 
 lohovla-collect tasks=[put-block-into-matching-bowl] episodes_per_task=100 workers=2 out=data/b
 lohovla-collect collect=small            # preset: every seen task x 50
-lohovla-collect collect=lohoset          # LoHoSet: long-horizon x 1,000, primitives x 10,000
+lohovla-collect collect=lohoset          # LoHoSet training set: B-E + 10 extras x 1,000, primitives x 10,000
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from omegaconf import DictConfig
 
 from lohovla.cli import checks
-from lohovla.cli.app import Help, UsageError, command
+from lohovla.cli.app import Help, command
 from lohovla.cli.common import to_dict
 
 HELP = Help(
@@ -19,7 +19,10 @@ HELP = Help(
         ("tasks=SEL", "task ids and/or groups (list below); e.g. tasks=seen or tasks=id,id"),
         ("episodes_per_task=N", "kept demonstrations per long-horizon task; default 10"),
         ("episodes_per_primitive=N", "per primitive task; default: episodes_per_task"),
-        ("collect=PRESET", "small (every seen task x 50) | lohoset (long-horizon x 1,000, primitives x 10,000)"),
+        (
+            "collect=PRESET",
+            "small (seen x 50) | lohoset (training set, no F-K: long-horizon x 1,000, primitives x 10,000)",
+        ),
         ("split=S", "train | val | test; default train"),
         ("mode=M", "fast | arm; default fast"),
         ("workers=W", "parallel processes; default 2"),
@@ -37,17 +40,11 @@ HELP = Help(
 def build_config(cfg: DictConfig):
     """The CollectConfig that a hydra config describes (task groups expanded, sizes per task)."""
     from lohovla.data.collector import CollectConfig
-    from lohovla.data.presets import GROUPS, episodes_per_task, resolve_tasks, task_registry
+    from lohovla.data.presets import episodes_per_task
 
     tasks = list(cfg.tasks) if not isinstance(cfg.tasks, str) else [cfg.tasks]
-    known = task_registry()[0] if cfg.source == "sim" else None
-    if known is not None:
-        for name in tasks:
-            if name not in known and name not in GROUPS:
-                raise UsageError(
-                    f"unknown task {name!r}{checks.did_you_mean(name, [*known, *GROUPS])}; groups: {', '.join(GROUPS)}"
-                )
-    tasks = resolve_tasks(tasks, known=known)
+    if cfg.source == "sim":  # ids and groups of the simulator's registry, with a did-you-mean
+        tasks = checks.task_selection(tasks)
     sizes = episodes_per_task(tasks, cfg.episodes_per_task, cfg.episodes_per_primitive, to_dict(cfg.episodes))
     return CollectConfig(
         out=str(cfg.out),

@@ -1,51 +1,36 @@
-"""Task groups and per-task sizes for collection requests.
+"""Per-task sizes for collection requests; task groups come from the simulator's registry (one home).
 
-`tasks` may mix task ids and group names, expanded in order without duplicates:
-    all | seen | unseen | primitives | long-horizon | lohoset (= primitives + long-horizon)
-LoHoSet (LoHoVLA): every long-horizon task (10 LoHoRavens + 10 LoHoSet extras) x 1,000 and every
-primitive x 10,000; the unseen tasks are collected too, and a trainer picks what it trains on.
+`tasks` may mix task ids and group names (`lohovla.envs.registration.task_groups`), expanded in order without
+duplicates. The `lohoset` preset collects the LoHoSet training set (group `training`: the primitives x 10,000,
+B-E and LoHoSet's ten extra tasks x 1,000), never the unseen tasks F-K.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-GROUPS = ("all", "seen", "unseen", "primitives", "long-horizon", "lohoset")
-
 
 def is_primitive(task: str) -> bool:
     return "primitive" in task
 
 
-def task_registry() -> tuple[list[str], list[str], list[str]]:
-    """(all, seen, unseen) task ids from the simulator's registry."""
-    import lohovla
+def group_names() -> list[str]:
+    from lohovla.envs.registration import task_groups
 
-    return list(lohovla.TASKS), list(lohovla.SEEN_TASKS), list(lohovla.UNSEEN_TASKS)
+    return list(task_groups())
 
 
 def resolve_tasks(names: Iterable[str] | str, known: list[str] | None = None) -> list[str]:
-    """Expand group names (from the simulator's registry); with `known`, reject unknown task ids."""
+    """Expand group names; with `known` (the simulator's tasks), reject unknown task ids."""
     names = [names] if isinstance(names, str) else list(names)
-    everything, seen, unseen = task_registry() if any(n in GROUPS for n in names) else ([], [], [])
-    groups = {
-        "all": everything,
-        "seen": seen,
-        "unseen": unseen,
-        "primitives": [t for t in everything if is_primitive(t)],
-        "long-horizon": [t for t in everything if not is_primitive(t)],
-    }
-    groups["lohoset"] = groups["primitives"] + groups["long-horizon"]
-    out: list[str] = []
-    for name in names:
-        for task in groups.get(name, [name]):
-            if task not in out:
-                out.append(task)
-    if known is not None:
-        unknown = [t for t in out if t not in known]
-        if unknown:
-            raise KeyError(f"unknown tasks {unknown}; known: {known}")
-    return out
+    if known is None:  # a source without the simulator (synthetic data): plain ids only
+        return list(dict.fromkeys(names))
+    from lohovla.envs.registration import resolve_tasks as resolve
+
+    try:
+        return resolve(names)
+    except ValueError as exc:
+        raise KeyError(str(exc)) from None
 
 
 def episodes_per_task(
