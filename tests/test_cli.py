@@ -76,6 +76,12 @@ def test_help_lists_the_task_ids_groups_and_policies() -> None:
         ("lohovla-eval", ["tasks=table,nope"], "unknown task 'nope'"),
         ("lohovla-serve", ["policy=lohovla-tinny"], "did you mean 'lohovla-tiny'"),
         ("lohovla-collect", ["tasks=put-block-into-matching-bow", "out=/nonexistent/x"], "did you mean"),
+        (
+            "lohovla-collect",
+            ["driver=oracle", "driver_beta=2", "out=/nonexistent/x"],
+            "driver_beta=2.0 must be between",
+        ),
+        ("lohovla-collect", ["driver=lohovla-tinny", "out=/nonexistent/x"], "did you mean 'lohovla-tiny'"),
         ("lohovla-demo", ["policy=./nowhere"], "does not exist"),
         ("lohovla-fit-colors", ["checkpoint=./nowhere"], "does not exist"),
     ],

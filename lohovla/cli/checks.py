@@ -65,6 +65,16 @@ def at_least(key: str, value: object, minimum: int) -> int:
     return number
 
 
+def probability(key: str, value: object) -> float:
+    try:
+        number = float(str(value))
+    except ValueError:
+        raise UsageError(f"{key}={value!r} must be a number between 0 and 1") from None
+    if not 0.0 <= number <= 1.0:
+        raise UsageError(f"{key}={number} must be between 0 and 1")
+    return number
+
+
 def one_of(key: str, value: object, choices: Sequence[str]) -> str:
     text = str(value)
     if text not in choices:

@@ -28,10 +28,13 @@ HELP = Help(
         ("workers=W", "parallel processes; default 2"),
         ("out=DIR", "the dataset folder; default data/lohoset (a rerun with other settings is refused)"),
         ("videos=N", "MP4s of the first N seeds per task under out/videos/"),
+        ("driver=POLICY", "closed-loop data: this policy acts, the oracle labels each state it reaches"),
+        ("driver_beta=P", "with a driver: probability that a step executes the oracle's action; default 0"),
     ],
     examples=[
         "lohovla-collect tasks=put-block-into-matching-bowl episodes_per_task=100 out=data/b",
         "lohovla-collect collect=lohoset out=data/lohoset",
+        "lohovla-collect tasks=seen driver=runs/x/final 'driver_kwargs={grounding: false}' min_reward=-1 out=data/cl",
     ],
     lists=("tasks",),
 )
@@ -59,6 +62,9 @@ def build_config(cfg: DictConfig):
         videos=int(cfg.videos),
         progress=bool(cfg.progress),
         verify=bool(cfg.verify),
+        driver=None if cfg.driver is None else checks.policy_spec(str(cfg.driver)),
+        driver_kwargs=to_dict(cfg.driver_kwargs),
+        driver_beta=checks.probability("driver_beta", cfg.driver_beta),
     )
 
 

@@ -33,6 +33,7 @@ def main(cfg: DictConfig) -> None:
 
     values = to_dict(cfg)
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    values["tasks"] = tuple(checks.task_selection(list(values["tasks"])))  # groups (e.g. `training`) expand here
     report = fit_colors(ColorFitSettings(**values))
     val = report["val"]
     print(

@@ -51,12 +51,19 @@ class CollectConfig:
     fresh_env: bool = False  # a new env per episode (only if env reuse were not deterministic)
     max_crashes: int = 3  # a seed that kills this many workers stops the collection
     start_method: str = "forkserver"  # or "spawn"
+    # Closed-loop data (part of the dataset's identity when set): `driver` (a policy spec) acts, the oracle labels
+    # every state reached; with probability `driver_beta` a step executes the oracle's action instead.
+    driver: str | None = None
+    driver_kwargs: dict[str, Any] = field(default_factory=dict)
+    driver_beta: float = 0.0
 
     def request(self) -> dict[str, Any]:
         """The identity of the dataset: a rerun must match it to resume."""
         keys = ("split", "min_reward", "env", "source", "seeds_per_shard", "png_level")
         request = {k: asdict(self)[k] for k in keys}
         request["episodes"] = [[task, n] for task, n in self.episodes.items()]  # a list: order matters
+        if self.driver is not None:
+            request["driver"] = {"policy": self.driver, "kwargs": self.driver_kwargs, "beta": self.driver_beta}
         return json.loads(json.dumps(request))
 
 
@@ -142,7 +149,16 @@ def _run(cfg: CollectConfig, layout: Layout, plan: CollectionPlan) -> dict[str, 
     if plan.done:
         return marks
     spec = WorkerSpec(
-        str(layout.root), cfg.split, cfg.source, dict(cfg.env), cfg.min_reward, cfg.png_level, cfg.fresh_env
+        str(layout.root),
+        cfg.split,
+        cfg.source,
+        dict(cfg.env),
+        cfg.min_reward,
+        cfg.png_level,
+        cfg.fresh_env,
+        cfg.driver,
+        dict(cfg.driver_kwargs),
+        cfg.driver_beta,
     )
     pool = WorkerPool(spec, cfg.workers, cfg.prefetch, cfg.start_method)
     crashes: dict[tuple[str, int], int] = {}

@@ -101,26 +101,47 @@ def record_episode(
     seed: int,
     png_level: int = DEFAULT_PNG_LEVEL,
     keep_frames: bool = False,
+    driver: Any = None,
+    driver_beta: float = 0.0,
 ) -> EpisodeRecord:
-    """Run the policy in the env from `seed` and record every step. Errors end the episode (not kept)."""
-    from lohovla.policies.base import Feedback
+    """Run the policy in the env from `seed` and record every step. Errors end the episode (not kept).
+
+    With a `driver` (closed-loop data), `policy` (the oracle) only labels: each step records its sub-task and
+    action for the state reached, while the driver's action is executed (the oracle's with probability
+    `driver_beta`). The data then holds the states the driver gets itself into, each with the oracle's way on;
+    a state the oracle cannot solve from ends the episode (its steps so far are kept).
+    """
+    from lohovla.policies.base import Feedback, visible_info
+    from lohovla.policies.oracle import NoOracleStep
 
     ep = EpisodeRecord(task=task, split=split, seed=seed)
+    rng = np.random.default_rng(seed)
     try:
         obs, info = env.reset(seed=seed)
         ep.goal = str(obs["goal"])
         policy.reset(ep.goal)
+        if driver is not None:
+            driver.reset(ep.goal)
         reward, done, t = 0.0, False, 0
         limit = int(info.get("max_steps", 100)) + 1
         while not done and t < limit:
-            step = policy.act(obs, Feedback(step=t, reward=reward, done=done, info=info))
+            try:
+                step = policy.act(obs, Feedback(step=t, reward=reward, done=done, info=info))
+            except NoOracleStep:
+                if driver is None:
+                    raise
+                break
+            executed = step.action
+            if driver is not None:
+                own = driver.act(obs, Feedback(step=t, reward=reward, done=done, info=visible_info(driver, info)))
+                executed = step.action if rng.random() < driver_beta else own.action
             ep.subtasks.append(str(step.subtask))
             ep.valid_subtasks.append([str(s) for s in info.get("valid_subtasks", [])])
             ep.actions.append(np.asarray(step.action.as_array(), dtype=np.float32).reshape(ACTION_DIM))
             ep.colors.append(encode_color(obs["color"], png_level))
             ep.heights.append(encode_height(obs["height"], png_level))
             before = obs
-            obs, reward, terminated, truncated, info = env.step(step.action.to_env())
+            obs, reward, terminated, truncated, info = env.step(executed.to_env())
             ep.rewards.append(float(reward))
             if keep_frames:
                 ep.frames.append((before["color"], before["height"], _caption(t, step.subtask, reward)))

@@ -106,7 +106,9 @@ def finalize(layout: Layout, request: dict[str, Any], verify: bool = False) -> d
         },
         "action": {"dim": len(ACTION_NAMES), "names": list(ACTION_NAMES)},
         "seed_rule": SEED_RULE,
-        "collection": {k: request[k] for k in ("source", "env", "min_reward", "seeds_per_shard", "png_level")},
+        "collection": {
+            k: request[k] for k in ("source", "env", "min_reward", "seeds_per_shard", "png_level", "driver") if k in request
+        },
         "data_files": f"data/{split}/*/shard-*.parquet",
         "files": [str(p.relative_to(layout.root)) for p in shards],
         "schema": describe(),

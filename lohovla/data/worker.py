@@ -37,6 +37,9 @@ class WorkerSpec:
     min_reward: float
     png_level: int
     fresh_env: bool = False
+    driver: str | None = None  # closed-loop data: this policy acts, the oracle labels (see record_episode)
+    driver_kwargs: dict[str, Any] | None = None
+    driver_beta: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -91,11 +94,25 @@ def _die_with_main(main_pid: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def run_job(spec: WorkerSpec, job: Job, env: Any, policy: Any) -> dict[str, Any]:
+def make_driver(spec: WorkerSpec) -> Any:
+    """The policy whose actions a closed-loop collection executes (None: the oracle's own)."""
+    if spec.driver is None:
+        return None
+    import torch
+
+    import lohovla
+
+    torch.set_num_threads(1)  # one per worker process
+    return lohovla.load_policy(spec.driver, **(spec.driver_kwargs or {}))
+
+
+def run_job(spec: WorkerSpec, job: Job, env: Any, policy: Any, driver: Any = None) -> dict[str, Any]:
     """Record one episode and publish it to staging; returns its summary."""
     layout = Layout(spec.root)
     seed = seed_of(spec.split, job.index)
-    ep = record_episode(env, policy, job.task, spec.split, seed, spec.png_level, keep_frames=job.video)
+    ep = record_episode(
+        env, policy, job.task, spec.split, seed, spec.png_level, job.video, driver, spec.driver_beta
+    )
     kept = ep.kept(spec.min_reward)
     summary = {**ep.summary(), "index": job.index, "kept": kept}
     if job.video and ep.frames:
@@ -117,6 +134,7 @@ def worker_main(conn: Any, spec: WorkerSpec, main_pid: int) -> None:
     conn.send(("ready", os.getpid()))
     cache: tuple[str, Any, Any] | None = None
     try:
+        driver = make_driver(spec)
         while True:
             job = conn.recv()
             if job is None:
@@ -125,7 +143,7 @@ def worker_main(conn: Any, spec: WorkerSpec, main_pid: int) -> None:
                 if cache is not None and hasattr(cache[1], "close"):
                     cache[1].close()
                 cache = (job.task, *make_source(spec.source, job.task, spec.split, spec.env_kwargs))
-            conn.send(("result", run_job(spec, job, cache[1], cache[2])))
+            conn.send(("result", run_job(spec, job, cache[1], cache[2], driver)))
     except (EOFError, BrokenPipeError, KeyboardInterrupt):
         pass
     except Exception:
