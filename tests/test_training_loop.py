@@ -139,3 +139,19 @@ def test_further_training_leaves_a_fitted_colour_detector_alone(tmp_path) -> Non
     assert trainer.model.cfg.grounding.colors == ("red", "blue")
     after = trainer.model.presence.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+def test_only_the_caption_roots_get_scene_captions(tmp_path) -> None:
+    """Closed-loop data starts from the demonstrations' scenes: captioning both roots would repeat them."""
+    from lohovla.data.collector import CollectConfig, collect
+    from lohovla.training.prepare import prepare_store
+    from lohovla.training.settings import DataSettings
+
+    task = "pick-and-place-primitive"
+    roots = [str(tmp_path / "demos"), str(tmp_path / "closed")]
+    for root in roots:
+        collect(CollectConfig(out=root, episodes={task: 2}, workers=1, progress=False))
+    both = prepare_store(DataSettings(roots=roots, captions_per_task=2), progress=False)
+    first = prepare_store(DataSettings(roots=roots, captions_per_task=2, caption_roots=roots[:1]), progress=False)
+    assert both.task.count("caption") == 4 and first.task.count("caption") == 2
+    assert len(both) - len(first) == 2

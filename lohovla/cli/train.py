@@ -16,7 +16,7 @@ from lohovla.cli.common import to_dict
 HELP = Help(
     summary="train LoHoVLA or the vanilla-VLA baseline on LoHoSet datasets; checkpoints and resumes after a kill.",
     options=[
-        ("experiment=NAME", "lohovla_tiny | lohovla_tiny_ft | vanilla_tiny | smoke (configs/experiment/)"),
+        ("experiment=NAME", "lohovla_tiny | vanilla_tiny | smoke (configs/experiment/)"),
         ("train=STAGE", "one_stage | stage1 | stage2 (configs/train/)"),
         ("model=NAME", "the architecture (configs/model/); default tiny"),
         ("data.roots=[DIR,...]", "datasets written by lohovla-collect"),

@@ -30,7 +30,8 @@ def prepare_store(data: DataSettings, progress: bool = True) -> SampleStore:
 
 
 def _root_store(root: str, data: DataSettings, progress: bool) -> SampleStore:
-    key = json.dumps([str(Path(root).resolve()), data.tasks, data.max_per_task, data.captions_per_task])
+    captions = data.captions_per_task if data.caption_roots is None or root in data.caption_roots else 0
+    key = json.dumps([str(Path(root).resolve()), data.tasks, data.max_per_task, captions])
     path = None
     if data.cache:
         digest = hashlib.sha1(key.encode()).hexdigest()[:10]
@@ -39,8 +40,8 @@ def _root_store(root: str, data: DataSettings, progress: bool) -> SampleStore:
             return SampleStore.load(path)
     steps, starts = sources.from_lohoset([root], data.tasks, data.max_per_task, progress)
     parts = [steps]
-    if data.captions_per_task > 0:
-        parts.append(sources.captions_for(sources.caption_starts(starts, data.captions_per_task), progress))
+    if captions > 0:
+        parts.append(sources.captions_for(sources.caption_starts(starts, captions), progress))
     store = SampleStore.concat(parts)
     if path is not None:
         store.save(path)

@@ -12,6 +12,7 @@ class DataSettings:
     tasks: list[str] | None = None  # restrict to these tasks (None: every task in the roots)
     max_per_task: int | None = None  # first N episodes per task
     captions_per_task: int = 300  # scene captions per task (0: none), from the episodes' first steps
+    caption_roots: list[str] | None = None  # roots whose scenes get captions (None: all; closed-loop data repeats them)
     cache: str | None = None  # directory of prepared examples, one .npz per root (built once, then reused)
     oracle_tasks: list[str] = field(default_factory=list)  # or roll the oracle out in memory (tests, tiny runs)
     oracle_episodes: int = 0

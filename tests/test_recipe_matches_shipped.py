@@ -1,0 +1,77 @@
+"""The shipped checkpoints are what the recipe (scripts/train_tiny.sh) builds: same architecture, same training
+settings, same colour-detector fit. A checkpoint trained with another config would fail here before it ships."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hydra import compose, initialize_config_module
+
+from lohovla.envs.registration import resolve_tasks
+from lohovla.policies.lohovla.config import GroundingConfig
+from lohovla.policy_loading import SHIPPED_DIR
+from lohovla.training.run import split_config
+
+ROOT = Path(__file__).resolve().parents[1]
+RECIPE = ROOT / "scripts" / "train_tiny.sh"
+#: settings that say how a run was executed, not what it trains
+RUNTIME = {"threads", "progress", "device", "resume", "precision", "prepare_only"}
+
+
+def shipped_stage(name: str) -> str:
+    """The experiment whose run the recipe ships as lohovla/checkpoints/<name> (directly, or via its colour fit)."""
+    script = RECIPE.read_text()
+    copied = re.search(rf"cp -r (runs/[\w-]+)(?:/final)? lohovla/checkpoints/{name}\b", script)
+    assert copied, f"the recipe never ships {name}"
+    run = copied.group(1)
+    fitted = re.search(rf"lohovla-fit-colors checkpoint=(runs/[\w-]+)/final out={run}\b", script)
+    run = fitted.group(1) if fitted else run
+    for experiment in re.findall(r"lohovla-train experiment=(\w+)", script):
+        if recipe_config(experiment)["out"] == run:
+            return experiment
+    raise AssertionError(f"no lohovla-train stage of the recipe writes {run}")
+
+
+def recipe_config(experiment: str) -> dict[str, Any]:
+    from omegaconf import OmegaConf
+
+    with initialize_config_module(config_module="lohovla.configs", version_base="1.3"):
+        cfg = compose(config_name="train", overrides=[f"experiment={experiment}"])
+    return OmegaConf.to_container(cfg, resolve=True)
+
+
+def fit_config() -> dict[str, Any]:
+    from omegaconf import OmegaConf
+
+    with initialize_config_module(config_module="lohovla.configs", version_base="1.3"):
+        return OmegaConf.to_container(compose(config_name="fit_colors"), resolve=True)
+
+
+def without(settings: dict[str, Any], keys: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in settings.items() if k not in keys}
+
+
+@pytest.mark.parametrize("name", ["lohovla-tiny", "vanilla-tiny"])
+def test_the_shipped_checkpoint_is_what_the_recipe_trains(name: str) -> None:
+    shipped = json.loads((SHIPPED_DIR / name / "config.json").read_text())
+    model, settings = split_config(recipe_config(shipped_stage(name)))
+    if "color_fit" in shipped:  # the fit writes the detector's settings into the grounding section
+        fit = shipped["color_fit"]["settings"]
+        model.grounding = GroundingConfig(tuple(fit["colors"]), fit["channels"], fit["erode"], fit["min_prob"])
+    assert json.loads(json.dumps(shipped["model"])) == json.loads(json.dumps(model.to_dict()))
+    trained = shipped["training"]
+    assert trained["step"] == settings.max_steps
+    assert without(trained["settings"], RUNTIME) == without(settings.to_dict(), RUNTIME)
+
+
+def test_the_shipped_colour_detector_is_the_recipes_fit() -> None:
+    shipped = json.loads((SHIPPED_DIR / "lohovla-tiny" / "config.json").read_text())["color_fit"]["settings"]
+    recipe = fit_config()
+    recipe["tasks"] = resolve_tasks(recipe["tasks"])
+    same = set(recipe) - {"checkpoint", "out", "threads", "progress"}
+    assert {k: shipped[k] for k in same} == {k: recipe[k] for k in same}
+    assert "lohovla-fit-colors checkpoint=runs/" in RECIPE.read_text()
