@@ -61,6 +61,8 @@ def main() -> None:
     paper_mean = sum(TABLE2[x]["lohovla"][1] for x in LETTERS) / len(LETTERS)
     lines.append("| mean A-K | " + " | ".join(means) + f" | **{paper_mean:.1f}** |")
     print("\n".join(lines))
+    planning, plan_lines = planning_table(runs, rows)
+    print("\nPlanning accuracy (% of planned sub-tasks the oracle would accept):\n" + "\n".join(plan_lines))
     sources = {
         name: {
             "file": str(path),
@@ -69,7 +71,21 @@ def main() -> None:
         }
         for name, path, payload in runs
     }
-    write_json({"success_rate": table, "sources": sources, "markdown": "\n".join(lines)}, args.out)
+    payload = {"success_rate": table, "planning_accuracy": planning, "sources": sources, "markdown": "\n".join(lines)}
+    write_json({**payload, "planning_markdown": "\n".join(plan_lines)}, args.out)
+
+
+def planning_table(runs: list, rows: dict[str, dict]) -> tuple[dict[str, dict], list[str]]:
+    """Per task, the planning accuracy of each run that plans (a vanilla VLA writes no sub-task)."""
+    names = [n for n, _, _ in runs if any(r.get("planning_accuracy") is not None for r in rows[n].values())]
+    lines = ["| | " + " | ".join(names) + " |", "|" + "---|" * (len(names) + 1)]
+    table: dict[str, dict] = {}
+    for letter in LETTERS:
+        table[letter] = {n: rows[n].get(letter, {}).get("planning_accuracy") for n in names}
+        lines.append(
+            f"| {letter} | " + " | ".join("-" if v is None else f"{v:.0f}" for v in table[letter].values()) + " |"
+        )
+    return table, lines
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ HELP = Help(
     options=[
         ("policy=NAME|DIR", "oracle | lohovla-tiny | vanilla-tiny | a checkpoint directory; default oracle"),
         ("policy_kwargs={k: v}", "e.g. {decoder: d2f}; or decoder=d2f (configs/decoder/)"),
-        ("tasks=SEL", "table | seen | unseen | all | lohoset | primitives | id | id,id,...; default table"),
+        ("tasks=SEL", "a group (list below) | id | id,id,...; default table"),
         ("split=S", "train | val | test; default test (develop on val, report on test)"),
         ("episodes=N", "episodes per task (>= 1); default 200"),
         ("first_index=I", "start at the split's I-th seed; default 0"),
