@@ -19,26 +19,33 @@ lohovla-collect out=data/lh-prim workers="$WORKERS" progress=false episodes_per_
 lohovla-collect out=data/lh-long workers="$WORKERS" progress=false episodes_per_task=1000 \
   'tasks=[put-block-into-matching-bowl,stack-smaller-over-bigger-with-same-color,stack-block-in-absolute-area,put-even-blocks-in-same-color-zone,lohoset]'
 
-# 2. The data cache (data/cache, shared by both runs), then both trainings at once.
+# 2. The data cache (data/cache, shared by every run), then both models' two stages side by side: 4,000 steps from
+#    scratch, then 3,000 more from those weights with a fresh schedule (configs/experiment/*_ft.yaml).
 lohovla-train experiment=lohovla_tiny prepare_only=true progress=false
 mkdir -p runs
-lohovla-train experiment=lohovla_tiny threads="$THREADS" progress=false > runs/lohovla-tiny.log 2>&1 &
-hierarchical=$!
-lohovla-train experiment=vanilla_tiny threads="$THREADS" progress=false > runs/vanilla-tiny.log 2>&1 &
-vanilla=$!
-wait "$hierarchical" || { echo "lohovla-tiny training failed: runs/lohovla-tiny.log" >&2; exit 1; }
+train() {  # experiment names, run side by side; each writes runs/<its out>.log
+  local pids=() name
+  for name in "$@"; do
+    lohovla-train experiment="$name" threads="$THREADS" progress=false > "runs/$name.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || { echo "training $(($i + 1)) of [$*] failed: runs/*.log" >&2; exit 1; }
+  done
+}
+train lohovla_tiny vanilla_tiny
+train lohovla_tiny_ft vanilla_tiny_ft
 
 # 3. lohovla-tiny's colour detector (the other weights stay as trained), into a copy so a rerun keeps it: the planner
 #    never names a colour the scene does not show, named objects must be seen, and the score maps follow the named
 #    colours (policies/lohovla/color_presence.py, object_check.py, action_grounding.py).
 [ -f runs/lohovla-tiny-grounded/color_fit.json ] ||
-  lohovla-fit-colors checkpoint=runs/lohovla-tiny/final out=runs/lohovla-tiny-grounded threads="$THREADS" \
+  lohovla-fit-colors checkpoint=runs/lohovla-tiny-ft/final out=runs/lohovla-tiny-grounded threads="$THREADS" \
     progress=false
-wait "$vanilla" || { echo "vanilla-tiny training failed: runs/vanilla-tiny.log" >&2; exit 1; }
 
 # 4. Ship: weights + config + tokenizer only (no optimizer state).
 rm -rf lohovla/checkpoints/lohovla-tiny lohovla/checkpoints/vanilla-tiny && mkdir -p lohovla/checkpoints
 cp -r runs/lohovla-tiny-grounded lohovla/checkpoints/lohovla-tiny
-cp -r runs/vanilla-tiny/final lohovla/checkpoints/vanilla-tiny
+cp -r runs/vanilla-tiny-ft/final lohovla/checkpoints/vanilla-tiny
 sha256sum lohovla/checkpoints/*/model.safetensors
-echo "evaluate: python -m benchmarks.report_tables (docs/results.md)"
+echo "evaluate: bash scripts/report_tiny.sh (docs/training.md)"

@@ -30,7 +30,8 @@ def shipped_stage(name: str) -> str:
     run = copied.group(1)
     fitted = re.search(rf"lohovla-fit-colors checkpoint=(runs/[\w-]+)/final out={run}\b", script)
     run = fitted.group(1) if fitted else run
-    for experiment in re.findall(r"lohovla-train experiment=(\w+)", script):
+    named = [p.stem for p in (ROOT / "configs" / "experiment").glob("*.yaml") if re.search(rf"\b{p.stem}\b", script)]
+    for experiment in named:
         if recipe_config(experiment)["out"] == run:
             return experiment
     raise AssertionError(f"no lohovla-train stage of the recipe writes {run}")
