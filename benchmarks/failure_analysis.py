@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from benchmarks.common import write_json
-from envs.spec import ALL_COLORS, long_horizon_colors
+from lohovla.envs.spec import ALL_COLORS, long_horizon_colors
 
 COLOR_WORDS = re.compile(r"\b(" + "|".join(sorted(ALL_COLORS, key=len, reverse=True)) + r")\b")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from lohovla.data.presets import resolve_tasks as collect_tasks
 from lohovla.envs.registration import resolve_tasks, task_groups
 
 
@@ -20,10 +19,5 @@ def test_groups_and_ids_mix_in_order_without_duplicates() -> None:
     ids = resolve_tasks(["put-block-into-matching-bowl", "seen", "pick-and-place-primitive"])
     assert ids[0] == "put-block-into-matching-bowl" and len(ids) == len(set(ids)) == 5
     assert resolve_tasks("seen,unseen") == task_groups()["table"]
-
-
-def test_collection_presets_expand_the_same_groups() -> None:
-    known = task_groups()["all"]
-    assert collect_tasks(["training"], known=known) == task_groups()["training"]
-    with pytest.raises(KeyError, match="unknown task"):
-        collect_tasks(["trainig"], known=known)
+    with pytest.raises(ValueError, match="unknown task"):
+        resolve_tasks(["trainig"])

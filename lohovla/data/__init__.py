@@ -20,7 +20,7 @@ _EXPORTS = {
     "load_hf_dataset": "lohovla.data.hf",
     "CorruptShardError": "lohovla.data.shard_io",
     "RequestMismatchError": "lohovla.data.resume",
-    "resolve_tasks": "lohovla.data.presets",
+    "resolve_tasks": "lohovla.envs.registration",
     "episodes_per_task": "lohovla.data.presets",
     "verify_dataset": "lohovla.data.verify",
     "STEP_SCHEMA": "lohovla.data.schema",

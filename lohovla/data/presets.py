@@ -7,30 +7,11 @@ B-E and LoHoSet's ten extra tasks x 1,000), never the unseen tasks F-K.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 
 def is_primitive(task: str) -> bool:
     return "primitive" in task
-
-
-def group_names() -> list[str]:
-    from lohovla.envs.registration import task_groups
-
-    return list(task_groups())
-
-
-def resolve_tasks(names: Iterable[str] | str, known: list[str] | None = None) -> list[str]:
-    """Expand group names; with `known` (the simulator's tasks), reject unknown task ids."""
-    names = [names] if isinstance(names, str) else list(names)
-    if known is None:  # a source without the simulator (synthetic data): plain ids only
-        return list(dict.fromkeys(names))
-    from lohovla.envs.registration import resolve_tasks as resolve
-
-    try:
-        return resolve(names)
-    except ValueError as exc:
-        raise KeyError(str(exc)) from None
 
 
 def episodes_per_task(

@@ -98,11 +98,8 @@ def make_driver(spec: WorkerSpec) -> Any:
     """The policy whose actions a closed-loop collection executes (None: the oracle's own)."""
     if spec.driver is None:
         return None
-    import torch
-
     import lohovla
 
-    torch.set_num_threads(1)  # one per worker process
     return lohovla.load_policy(spec.driver, **(spec.driver_kwargs or {}))
 
 
