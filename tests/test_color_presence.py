@@ -108,6 +108,24 @@ def test_ruled_out_words_are_never_decoded_and_d2f_still_equals_ar(grounded) -> 
 
 
 @torch.no_grad()
+def test_the_policys_own_presence_threshold_rules_the_bias(grounded) -> None:
+    """A policy's grounding override of min_prob reaches the bias (it once read the checkpoint's value alone)."""
+    from lohovla.policies.lohovla.policy import LoHoVLAPolicy
+
+    model, (color, height, goals), plain, banned = grounded
+    assert model.cfg.grounding.min_prob > 1e-3  # the fixed detector's colours sit at p ~ 3e-4: all ruled out
+    obs = {"color": np.zeros((320, 160, 3), np.uint8), "height": np.zeros((320, 160), np.float32)}
+    biases = {}
+    for min_prob in (0.0, model.cfg.grounding.min_prob):
+        policy = LoHoVLAPolicy(model, grounding={"min_prob": min_prob})
+        policy.reset(model.codec.decode(goals[0]))
+        prompt, _ = policy._prefill(obs, plan=True)
+        biases[min_prob] = prompt.bias[0, banned]
+    assert not torch.isinf(biases[0.0]).any()  # nothing is below a threshold of 0
+    assert torch.isinf(biases[model.cfg.grounding.min_prob]).all()
+
+
+@torch.no_grad()
 def test_grounded_checkpoint_round_trip(grounded, tmp_path) -> None:
     model, (color, height, _), _, _ = grounded
     save_checkpoint(model, str(tmp_path / "g"))

@@ -51,6 +51,7 @@ def prefill(
     cfg: DecodeConfig | None = None,
     color_bias: bool | None = None,
     maps: tuple[torch.Tensor, torch.Tensor] | None = None,
+    min_prob: float | None = None,
 ) -> Prompt:
     """color (B, 160, 80, 3) uint8 and height (B, 160, 80) at half resolution; goals without BOS.
 
@@ -60,6 +61,7 @@ def prefill(
     With any `cfg` (a planning step) and a model with a colour detector, `Prompt.bias` rules out the colour words
     the scene lacks (`color_bias`; None: the model's grounding.color_bias); the drafts are made under it too.
     `maps` (`pixel_maps`, when the caller has them already for its scene reading) spares the detector a pass.
+    `min_prob` is the bias's presence threshold (None: the model's grounding.min_prob; a policy passes its own).
     """
     draft = draft_width(cfg) if cfg is not None else 0
     img, dense, img_emb = model.encode_image(color, height)
@@ -84,7 +86,8 @@ def prefill(
     want_bias = cfg is not None and (model.cfg.grounding.color_bias if color_bias is None else color_bias)
     if want_bias and maps is None:
         maps = pixel_maps(model, color, height)
-    bias = scene_color_bias(model, None if maps is None else maps[0], goals) if want_bias else None
+    probs = None if maps is None else maps[0]
+    bias = scene_color_bias(model, probs, goals, min_prob) if want_bias else None
     drafts = predict(model.backbone, hidden[:, n_img + width :], token_ids(model), bias) if draft else None
     return Prompt(img, dense, cache, last, lens, drafts, bias)
 
@@ -105,12 +108,17 @@ def pixel_maps(
     return model.presence.pixel_maps(color.to(dev), height.to(dev))
 
 
-def scene_color_bias(model: LoHoVLAModel, pixel_probs: torch.Tensor | None, goals: list[list[int]]):
-    """(B, vocab) -inf on the colour words the model's detector does not see in each scene; None without one."""
+def scene_color_bias(
+    model: LoHoVLAModel, pixel_probs: torch.Tensor | None, goals: list[list[int]], min_prob: float | None = None
+):
+    """(B, vocab) -inf on the colour words the model's detector does not see in each scene; None without one.
+
+    `min_prob`: None takes the model's grounding.min_prob."""
     if pixel_probs is None:
         return None
-    ids, vocab, min_prob = model.color_token_ids(), model.codec.vocab_size, model.cfg.grounding.min_prob
-    return absent_color_bias(presence_of(pixel_probs), ids, goals, vocab, min_prob)
+    ids, vocab = model.color_token_ids(), model.codec.vocab_size
+    threshold = model.cfg.grounding.min_prob if min_prob is None else min_prob
+    return absent_color_bias(presence_of(pixel_probs), ids, goals, vocab, threshold)
 
 
 def token_ids(model: LoHoVLAModel) -> TokenIds:

@@ -101,7 +101,7 @@ class LoHoVLAPolicy:
         cfg = self.decode_cfg if plan else None
         read = self.g.grounds_actions or (plan and self.g.object_check)
         maps = pixel_maps(self.model, color, height) if read or (plan and self.g.color_bias) else None
-        prompt = prefill(self.model, color, height, [self.goal_ids], cfg, self.g.color_bias, maps)
+        prompt = prefill(self.model, color, height, [self.goal_ids], cfg, self.g.color_bias, maps, self.g.min_prob)
         if not read or maps is None:
             return prompt, None
         return prompt, SceneReading(maps[0], height, maps[1], self.g)
