@@ -1,0 +1,43 @@
+"""The check ablation pairs episodes by seed, counts flips, and refuses a skipped task where the check acted."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.check_ablation import compare
+from lohovla.evaluation.reference import LETTERS
+
+
+def run(success: dict[str, list[bool]], interventions: dict[str, dict[str, int]] | None = None) -> dict:
+    """A results payload: per task (named by its letter) the success of seeds 1, 3, 5, ..."""
+    interventions = interventions or {}
+    episodes = [{"task": t, "seed": 2 * i + 1, "success": ok} for t, oks in success.items() for i, ok in enumerate(oks)]
+    per_task = {
+        t: {"letter": t, "success_rate": 100.0 * sum(oks) / len(oks), "interventions": interventions.get(t, {})}
+        for t, oks in success.items()
+    }
+    return {"episodes": episodes, "per_task": per_task}
+
+
+def test_paired_flips_and_skipped_tasks_taken_from_the_on_run() -> None:
+    base = {x: [True, False] for x in LETTERS}
+    on = run(base, {"B": {"object_check": 3}, "C": {"object_check": 1}})
+    off = run({"B": [False, False], "C": [True, True]})  # the other tasks skipped: the check never acted there
+    got = compare(on, off, "object_check")
+    assert got["lost_without"] == 1 and got["won_without"] == 1 and not got["helps"]
+    assert got["success_rate"]["B"] == 0 and got["success_rate"]["C"] == 100 and got["success_rate"]["D"] == 50
+    assert got["rerun_tasks"] == ["B", "C"]
+
+
+def test_a_check_that_only_loses_episodes_when_off_helps() -> None:
+    on = run({x: [True, True] for x in LETTERS}, {x: {"zone_mask": 1} for x in LETTERS})
+    off = run({x: [x != "E", True] for x in LETTERS})
+    got = compare(on, off, "zone_mask")
+    assert got["helps"] and got["lost_without"] == 1 and got["won_without"] == 0
+
+
+def test_a_skipped_task_where_the_check_acted_is_refused() -> None:
+    on = run({x: [True] for x in LETTERS}, {"E": {"zone_mask": 2}})
+    off = run({x: [True] for x in LETTERS if x != "E"})
+    with pytest.raises(SystemExit, match=r"skipped.*E"):
+        compare(on, off, "zone_mask")
