@@ -120,26 +120,27 @@ def test_eval_takes_the_documented_comma_form(tmp_path: Path) -> None:
     assert "pick-and-place-primitive-with-size" in results and "stack-blocks" not in results
 
 
-def _readme_commands() -> list[list[str]]:
-    """Every `lohovla-<cmd> ...` line in the README's shell blocks, split into words (comments dropped)."""
+def _documented_commands() -> list[list[str]]:
+    """Every `lohovla-<cmd> ...` line in the shell blocks of the README and docs/ (backslash continuations joined),
+    split into words (comments dropped)."""
     import shlex
 
-    text = (ROOT / "README.md").read_text()
     lines = []
-    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
-        for raw in block.splitlines():
-            words = shlex.split(raw, comments=True)
-            if words:
-                words[0] = words[0].removeprefix(".venv/bin/")
-            if words and words[0] in COMMANDS:
-                lines.append([w for w in words if w != "&"])
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for block in re.findall(r"```bash\n(.*?)```", doc.read_text(), flags=re.S):
+            for raw in block.replace("\\\n", " ").splitlines():
+                words = shlex.split(raw, comments=True)
+                if words:
+                    words[0] = words[0].removeprefix(".venv/bin/")
+                if words and words[0] in COMMANDS:
+                    lines.append([w for w in words if w != "&"])
     return lines
 
 
-def test_every_readme_command_line_parses() -> None:
-    """Hydra composes each README command's config (`--cfg job`): every override the README shows is accepted."""
-    commands = _readme_commands()
-    assert commands, "the README shows no lohovla-* command"
+def test_every_documented_command_line_parses() -> None:
+    """Hydra composes each README and docs/ command's config (`--cfg job`): every override they show is accepted."""
+    commands = _documented_commands()
+    assert len(commands) > 10, "the README and docs show (almost) no lohovla-* command"
     for words in commands:
         proc = run_cli(words[0], *words[1:], "--cfg", "job")
         assert proc.returncode == 0, f"{' '.join(words)}\n{proc.stderr}"
