@@ -28,7 +28,7 @@ def main() -> None:
     ap.add_argument("--episodes", type=int, default=10)
     ap.add_argument("--out", default="benchmarks/results/probe_planning.json")
     ap.add_argument("--decode", default="", help="decode settings for every policy, e.g. decoder=d2f")
-    ap.add_argument("--grounding", default="", help="grounding settings for every policy, e.g. color_bias=false")
+    ap.add_argument("--grounding", default="", help="grounding settings for every policy, e.g. object_check=false")
     args = ap.parse_args()
     decode, grounding = parse_overrides(args.decode), parse_overrides(args.grounding)
     import lohovla

@@ -16,7 +16,7 @@ from lohovla.policies.lohovla.grounding_config import CHECKS, GroundingConfig
 from lohovla.policies.lohovla.policy import LoHoVLAPolicy
 from lohovla.policy_loading import SHIPPED_DIR
 
-SWITCHES = ("evidence_replan", "avoid_failed", "color_bias", "object_check", "color_floor", "size_mask")
+SWITCHES = ("evidence_replan", "avoid_failed", "object_check", "color_floor", "size_mask")
 SWITCHES += ("in_place", "zone_mask", "place_apart", "flow_reach", "noop_replans", "noop_retry")
 
 

@@ -11,7 +11,6 @@ from _model_fixtures import random_obs
 from lohovla.policies.base import Feedback
 from lohovla.policies.closed_loop import FailedSubtasks
 from lohovla.policies.lohovla.ar_decoder import greedy_decode
-from lohovla.policies.lohovla.backbone import head_logits
 from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.novel_plan import novel_decode
 from lohovla.policies.lohovla.object_check import SceneObjects, check_objects, seen_colors
@@ -84,7 +83,7 @@ def test_novel_decode_swaps_the_least_certain_choice_and_keeps_an_ar_cache() -> 
         assert torch.equal(p.cache.block_ids, q.cache.block_ids)
         # the swap was at the least certain position of the greedy decision
         states = torch.cat([p.last[:, None], _states(model, i, greedy)], 1)[0]
-        top2 = head_logits(bb, states).topk(2, -1).values
+        top2 = bb.logits(states).topk(2, -1).values
         margins = (top2[:, 0] - top2[:, 1])[: len(greedy) + 1]
         assert int(margins.argmin()) == j
     assert checked >= 2
@@ -185,7 +184,7 @@ def test_object_check_decodes_again_from_the_pick_colour() -> None:
     assert out[:j] == planned[:j] and out[j] in scene.standing
     q = _prompt(model, 0)
     state = q.cache.run(bb.embed(torch.tensor([planned[:j]])), torch.arange(1, j + 1))[:, -1]
-    logits = head_logits(bb, state)[0]
+    logits = bb.logits(state)[0]
     ranked = sorted(scene.standing, key=lambda t: -float(logits[t]))
 
     def continued(colour: int) -> tuple[list[int], BlockCache]:

@@ -62,7 +62,7 @@ def test_the_shipped_checkpoint_is_what_the_recipe_trains(name: str) -> None:
     model, settings = split_config(recipe_config(shipped_stage(name)))
     if "color_fit" in shipped:  # the fit writes the detector's settings into the grounding section
         fit = shipped["color_fit"]["settings"]
-        model.grounding = GroundingConfig(tuple(fit["colors"]), fit["channels"], fit["erode"], fit["min_prob"])
+        model.grounding = GroundingConfig(tuple(fit["colors"]), fit["channels"], fit["erode"])
     assert json.loads(json.dumps(shipped["model"])) == json.loads(json.dumps(model.to_dict()))
     trained = shipped["training"]
     assert trained["step"] == settings.max_steps

@@ -43,7 +43,7 @@ class ColorFitSettings:
     lr: float = 3e-3
     channels: int = 32
     erode: int = 3
-    min_prob: float = 0.1
+    min_prob: float = 0.1  # the report's presence threshold (color_fit.json: missed and ruled-out colours)
     seed: int = 0
     threads: int = 1
     progress: bool = True
@@ -217,7 +217,7 @@ def fit_colors(s: ColorFitSettings) -> dict[str, Any]:
         "train": presence_metrics(net, train, s.min_prob),
         "val": presence_metrics(net, val, s.min_prob),
     }
-    model.cfg.grounding = GroundingConfig(tuple(s.colors), s.channels, s.erode, s.min_prob)
+    model.cfg.grounding = GroundingConfig(tuple(s.colors), s.channels, s.erode)
     model.presence = net.eval()
     out = Path(s.out) if s.out else src
     config = json.loads((src / "config.json").read_text())

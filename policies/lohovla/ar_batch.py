@@ -10,7 +10,7 @@ import time
 
 import torch
 
-from lohovla.policies.lohovla.backbone import Backbone, head_logits
+from lohovla.policies.lohovla.backbone import Backbone
 from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.cache_rows import Compactor
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult
@@ -25,10 +25,8 @@ def greedy_decode_batch(
     eos_id: int,
     pad_id: int,
     max_tokens: int,
-    bias: torch.Tensor | None = None,
 ) -> list[DecodeResult]:
-    """`last_hidden` (B, H): each prompt's last state; `bias` (B, vocab) is added to row i's logits. Returns per
-    row the tokens without EOS and the costs."""
+    """`last_hidden` (B, H): each prompt's last state. Returns per row the tokens without EOS and the costs."""
     t0 = time.perf_counter()
     dev = last_hidden.device
     b = last_hidden.shape[0]
@@ -37,7 +35,7 @@ def greedy_decode_batch(
     hidden = last_hidden.clone()
     compactor = Compactor(cache)
     for k in range(1, max_tokens + 1):
-        pred = head_logits(backbone, hidden, bias).argmax(-1).tolist()
+        pred = backbone.logits(hidden).argmax(-1).tolist()
         for i in range(b):
             if done[i]:
                 continue

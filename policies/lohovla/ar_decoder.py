@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from lohovla.policies.lohovla.backbone import Backbone, head_logits
+from lohovla.policies.lohovla.backbone import Backbone
 from lohovla.policies.lohovla.block_cache import BlockCache
 
 
@@ -14,24 +14,18 @@ def greedy_decode(
     last_hidden: torch.Tensor,
     eos_id: int,
     max_tokens: int,
-    bias: torch.Tensor | None = None,
     start: int = 0,
-    overridden: list[int] | None = None,
 ) -> list[int]:
     """Greedy AR decoding after a prefilled prompt (batch 1): token k (1-based) is committed as block k.
 
     `last_hidden` (1, H) is the prompt's last hidden state (it predicts the first sub-task token). Returns the
-    tokens without EOS; the cache then holds the prompt and those tokens (EOS not yet fed). `bias` (1, vocab) is
-    added to every step's logits (colour words ruled out: color_presence.py). `start` sub-task tokens are already
-    in the cache (decoding resumes after them; `last_hidden` is then the state after them). `overridden`, if given,
-    collects the sub-task positions where the bias changed the greedy choice (the colour_bias check intervened).
+    tokens without EOS; the cache then holds the prompt and those tokens (EOS not yet fed). `start` sub-task tokens
+    are already in the cache (decoding resumes after them; `last_hidden` is then the state after them).
     """
     out: list[int] = []
     hidden = last_hidden
     for k in range(start + 1, start + max_tokens + 1):
-        token = int(head_logits(backbone, hidden, bias).argmax(-1)[0])
-        if overridden is not None and bias is not None and int(backbone.logits(hidden).argmax(-1)[0]) != token:
-            overridden.append(k)
+        token = int(backbone.logits(hidden).argmax(-1)[0])
         if token == eos_id:
             break
         out.append(token)

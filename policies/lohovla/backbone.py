@@ -100,14 +100,3 @@ class Backbone(nn.Module):
 
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
         return self.lm.get_output_embeddings()(hidden)
-
-
-def head_logits(backbone: Backbone, hidden: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
-    """LM-head logits of `hidden` (B, H) or (B, L, H), plus a per-row vocabulary bias (B or 1, vocab) if given.
-
-    Every decoder reads its logits here, so a bias (colour words ruled out: color_presence.py) reaches AR and D2F
-    alike."""
-    logits = backbone.logits(hidden)
-    if bias is None:
-        return logits
-    return logits + (bias if hidden.dim() == 2 else bias[:, None]).to(logits.dtype)

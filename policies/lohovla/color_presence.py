@@ -1,17 +1,17 @@
-"""ColorPresence: which colours the scene shows, so the planner rarely names a colour that is not on the table.
+"""ColorPresence: where each colour is on the table, read per pixel, for the grounding checks (scene_reading.py).
 
-Long-horizon demonstrations show only the TRAIN colours, so in a long-horizon context the planner tends to write
-the nearest train colour for an eval-coloured block ("yellow" for orange, "gray" for white). Whether a colour is
-on the table at all is a local, context-free question: a small per-pixel classifier over RGB + height (a 3x3 then
+The object check asks whether a named colour stands or lies anywhere, the action checks where it is. Whether a
+colour is at a pixel is a local, context-free question: a small per-pixel classifier over RGB + height (a 3x3 then
 1x1 convs, nothing pooled across the scene) answers it the same way in a primitive scene, where it saw all 11
 colours, as in a cluttered long-horizon one. It is trained per pixel (colour of the object seen there, or table;
 `pixel_labels` in lohovla/training/color_fit.py): trained on scene-level presence alone, a rare colour's channel
 could sit at its base rate and never find its pixels. A colour is present where its pixel probability survives
 an `erode` x `erode` erosion (min-pooling): outlines, where colours blend into the table and each other, are one
 or two pixels wide and vanish; a block's top (4 cm, 6 pixels) does not (the shipped detector's val figures are in
-its color_fit.json; `python -m benchmarks.color_presence` measures it on test scenes). At decoding, colour words
-it rules out (and the goal does not name) get -inf logits (`absent_color_bias`), in AR and D2F alike, so verified
-D2F still equals AR.
+its color_fit.json; `python -m benchmarks.color_presence` measures it on test scenes).
+
+It once also ruled colour words out of the planner's decoding (`color_bias`); on val that cost more episodes than
+it saved (docs/generalisation.md), and it went.
 """
 
 from __future__ import annotations
@@ -71,22 +71,3 @@ def presence_of(pixel_probs: torch.Tensor) -> torch.Tensor:
 def pixel_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Cross-entropy over the labelled pixels (labels (B, H, W): colour index, C for table, IGNORE)."""
     return nn.functional.cross_entropy(logits, labels.long(), ignore_index=IGNORE)
-
-
-def absent_color_bias(
-    presence: torch.Tensor,
-    color_token_ids: Sequence[int],
-    goals: Sequence[Sequence[int]],
-    vocab_size: int,
-    min_prob: float,
-) -> torch.Tensor:
-    """(B, vocab) logit bias: -inf on the colour words judged absent (presence (B, C) < min_prob), 0 elsewhere.
-
-    A colour the goal names is never ruled out: the goal is the user's word, and the detector may miss an object.
-    """
-    prob = presence.float()
-    named = torch.tensor([[t in g for t in color_token_ids] for g in map(set, goals)], device=prob.device)
-    absent = (prob < min_prob) & ~named
-    bias = torch.zeros(prob.shape[0], vocab_size, device=prob.device)
-    bias[:, list(color_token_ids)] = torch.where(absent, float("-inf"), 0.0)
-    return bias

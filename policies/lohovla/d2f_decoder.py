@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
-from lohovla.policies.lohovla.backbone import Backbone, head_logits
+from lohovla.policies.lohovla.backbone import Backbone
 from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.cache_rows import Compactor
 from lohovla.policies.lohovla.decode_config import DecodeConfig
@@ -71,14 +71,12 @@ def d2f_decode(
     max_tokens: int,
     last_hidden: torch.Tensor | None = None,
     drafts: tuple[torch.Tensor, torch.Tensor] | None = None,
-    bias: torch.Tensor | None = None,
 ) -> list[DecodeResult]:
     """Decode one sub-task per row of a cache holding the prompts (row i: `prompt_lens[i]` valid slots).
 
     `last_hidden` (B, H), the prompts' last states, is needed for `cfg.first == "ar"` and `cfg.verify`. `drafts`
     (top prob, token), each (B, W): the first block's in-place predictions made during the prefill (planner.py);
-    they count as that pass's output, so the first decoding pass already commits (or verifies) them. `bias`
-    (B, vocab) is added to every logit of its row (colour words ruled out: color_presence.py), as AR adds it.
+    they count as that pass's output, so the first decoding pass already commits (or verifies) them.
     """
     t0 = time.perf_counter()
     dev = cache.block_ids.device
@@ -87,7 +85,7 @@ def d2f_decode(
     if cfg.first == "ar" or cfg.verify:
         if last_hidden is None:
             raise ValueError("first='ar' and verify need the prompts' last hidden states")
-        first = greedy(backbone, last_hidden[:, None], bias)[:, 0].tolist()  # AR's own first token, unrestricted
+        first = greedy(backbone, last_hidden[:, None])[:, 0].tolist()  # AR's own first token
         for row, tok in zip(rows, first):
             row.ar_next = tok
             if not cfg.verify:
@@ -113,7 +111,7 @@ def d2f_decode(
         before = work.length
         hidden = work.run(backbone.embed(tok.to(dev)), bid.to(dev), positions=pos.to(dev), keep=n_commit)
         # one head call: commit part (AR's choices) and active part (drafts)
-        logits = head_logits(backbone, hidden, bias[wrows] if bias is not None else None)
+        logits = backbone.logits(hidden)
         conf, pred = (x.tolist() for x in top_tokens(logits[:, n_commit:], ids))
         ar = logits[:, :n_commit].argmax(-1).tolist() if cfg.verify and n_commit else None
         for k, i in enumerate(wrows):
@@ -167,16 +165,14 @@ def pack(
     return tok, bid, pos, n_commit
 
 
-def greedy(backbone: Backbone, hidden: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
-    """AR's choice: the plain argmax of the (biased) logits (what greedy_decode takes)."""
-    return head_logits(backbone, hidden, bias).argmax(-1).cpu()
+def greedy(backbone: Backbone, hidden: torch.Tensor) -> torch.Tensor:
+    """AR's choice: the plain argmax of the logits (what greedy_decode takes)."""
+    return backbone.logits(hidden).argmax(-1).cpu()
 
 
-def predict(
-    backbone: Backbone, hidden: torch.Tensor, ids: TokenIds, bias: torch.Tensor | None = None
-) -> tuple[torch.Tensor, torch.Tensor]:
+def predict(backbone: Backbone, hidden: torch.Tensor, ids: TokenIds) -> tuple[torch.Tensor, torch.Tensor]:
     """Top probability and token at every position of `hidden` (B, L, H); banned ids never win."""
-    return top_tokens(head_logits(backbone, hidden, bias), ids)
+    return top_tokens(backbone.logits(hidden), ids)
 
 
 def top_tokens(logits: torch.Tensor, ids: TokenIds) -> tuple[torch.Tensor, torch.Tensor]:

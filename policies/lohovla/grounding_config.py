@@ -15,7 +15,6 @@ from typing import Any
 CHECKS: dict[str, str] = {
     "evidence_replan": "closed_loop.py: re-plan at once after a step the heightmaps show carried out",
     "avoid_failed": "novel_plan.py: a re-plan does not write what just failed or was spent",
-    "color_bias": "color_presence.py: colour words the detector does not see are never decoded",
     "object_check": "object_check.py: the pick colour stands on a block, the place colour on the named kind",
     "color_floor": "action_grounding.py: a score map's cell weighted by p(named colour)",
     "size_mask": "block_size.py: 'smaller'/'bigger' keep a map to faces of that size and colour",
@@ -36,11 +35,9 @@ class GroundingConfig:
     colors: tuple[str, ...] = ()  # () : no detector; every check that reads colours is then off
     channels: int = 32
     erode: int = 3  # min-pooling window (pixels) over a colour's probabilities: outlines vanish, objects do not
-    min_prob: float = 0.1  # below this presence probability a colour word is ruled out at decoding
     # the switches, one per check (CHECKS)
     evidence_replan: bool = True
     avoid_failed: int = 1  # re-plans avoid the last this-many failed sub-tasks and the spent ones; 0: off
-    color_bias: bool = True
     object_check: bool = True
     color_floor: bool = True
     size_mask: bool = True
@@ -82,7 +79,6 @@ class GroundingConfig:
             self,
             evidence_replan=False,
             avoid_failed=0,
-            color_bias=False,
             object_check=False,
             color_floor=False,
             size_mask=False,

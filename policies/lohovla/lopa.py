@@ -15,7 +15,7 @@ import time
 
 import torch
 
-from lohovla.policies.lohovla.backbone import Backbone, head_logits
+from lohovla.policies.lohovla.backbone import Backbone
 from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.cache_rows import take_rows
 from lohovla.policies.lohovla.d2f_decoder import (
@@ -51,7 +51,6 @@ def lopa_decode(
     ids: TokenIds,
     max_tokens: int,
     last_hidden: torch.Tensor,
-    bias: torch.Tensor | None = None,
 ) -> DecodeResult:
     """Verified D2F of one scene with `cfg.branches` look-ahead branches per pass; `cache` holds its prompt."""
     if not cfg.verify:
@@ -60,7 +59,7 @@ def lopa_decode(
     dev = cache.block_ids.device
     th = Thresholds(cfg.block_size, cfg.tau_add, cfg.tau_act, cfg.tau_conf, max_tokens, True, cfg.keep_drafts)
     row = D2FRow(th, ids.eos)
-    row.ar_next = int(greedy(backbone, last_hidden[:1, None], bias)[0, 0])
+    row.ar_next = int(greedy(backbone, last_hidden[:1, None])[0, 0])
     current, guesses = cache, {}
     while not row.done:
         row.prepare()
@@ -72,7 +71,7 @@ def lopa_decode(
         tok, bid, pos, n_commit = pack(plans, list(plans), [prompt_len] * len(branches), ids.pad)
         before = work.length
         hidden = work.run(backbone.embed(tok.to(dev)), bid.to(dev), positions=pos.to(dev), keep=n_commit)
-        logits = head_logits(backbone, hidden, bias)  # one head call: commits (AR's choices) and drafts
+        logits = backbone.logits(hidden)  # one head call: commits (AR's choices) and drafts
         conf, pred = (x.tolist() for x in top_tokens(logits[:, n_commit:], ids))
         top = _top(logits[:, n_commit:], ids, cfg.branches)
         ar = logits[:, :n_commit].argmax(-1).tolist() if n_commit else [None] * len(branches)

@@ -21,7 +21,6 @@ from collections.abc import Collection, Sequence
 import torch
 
 from lohovla.policies.lohovla.ar_decoder import greedy_decode
-from lohovla.policies.lohovla.backbone import head_logits
 from lohovla.policies.lohovla.block_cache import BlockCache
 
 
@@ -34,7 +33,6 @@ def novel_decode(
     avoid: Collection[tuple[int, ...]],
     eos_id: int,
     max_tokens: int,
-    bias: torch.Tensor | None = None,
     tries: int = 4,
     swappable: Collection[int] | None = None,
 ) -> list[int]:
@@ -51,7 +49,7 @@ def novel_decode(
     ids = torch.tensor([seq[:-1]], device=last.device)
     hidden = cache.run(backbone.embed(ids), torch.arange(1, len(seq))) if len(seq) > 1 else last[:, None][:, :0]
     states = torch.cat([last[:, None], hidden], 1)[0]  # states[j] predicts seq[j]
-    logits = head_logits(backbone, states, bias)
+    logits = backbone.logits(states)
     for j, alt in _swaps(seq, logits, swappable)[:tries]:
         cache.crop(prompt_len + j)
         if alt == eos_id:
@@ -59,7 +57,7 @@ def novel_decode(
         else:
             tail = torch.tensor([[alt]], device=last.device)
             h = cache.run(backbone.embed(tail), torch.tensor([j + 1]))[:, -1]
-            rest = greedy_decode(backbone, cache, h, eos_id, max_tokens - j - 1, bias, start=j + 1)
+            rest = greedy_decode(backbone, cache, h, eos_id, max_tokens - j - 1, start=j + 1)
             out = [*seq[:j], alt, *rest]
         if tuple(out) not in avoid:
             return out

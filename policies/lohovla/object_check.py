@@ -1,12 +1,12 @@
 """The objects a sub-task names must be in the scene: the pick colour on a standing block, the place colour on
 the kind of thing it names (a bowl or zone lies flat, a block stands).
 
-The colour bias (color_presence.py) lets a word through when the colour is anywhere, so "pick up the red block"
-passes in a scene whose only red thing is a bowl (the planner writes it for a pink or orange block it confuses with
-red), and "place it in the green bowl" where green is only a block. Every task picks up blocks; a block's top
-stands 4 cm or more above the table, where bowl floors and zones lie flat (a bowl's 6 mm wall vanishes when the
-height mask is eroded like the colours). A colour counts where it is the main colour (eroded probability
-`min_prob`, stricter than the planner's bias: a white block's shaded edge can look gray) of a patch of that kind.
+The planner may name a colour the scene does not hold at all, or one it holds on the wrong kind of thing: "pick up
+the red block" where the only red thing is a bowl (written for a pink or orange block it confuses with red), or
+"place it in the green bowl" where green is only a block. Every task picks up blocks; a block's top stands 4 cm or
+more above the table, where bowl floors and zones lie flat (a bowl's 6 mm wall vanishes when the height mask is
+eroded like the colours). A colour counts where it is the main colour (eroded probability `object_prob`, 0.5: a
+white block's shaded edge can look gray at lower ones) of a patch of that kind.
 
 After decoding, a sub-task whose pick or place fails this is decoded again from its pick colour word (the last
 colour before "place"): the colours seen standing, likeliest first under the planner, each followed by AR's
@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import torch
 
 from lohovla.policies.lohovla.ar_decoder import greedy_decode
-from lohovla.policies.lohovla.backbone import head_logits
 from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.morphology import erode
 from lohovla.policies.lohovla.subtask import BLOCK, FLAT_KINDS, Words, parse
@@ -66,7 +65,6 @@ def check_objects(
     scene: SceneObjects,
     eos_id: int,
     max_tokens: int,
-    bias: torch.Tensor | None = None,
     tries: int = 4,
     avoid: Collection[tuple[int, ...]] = (),
 ) -> list[int]:
@@ -85,13 +83,13 @@ def check_objects(
     if j:
         prefix = torch.tensor([list(tokens[:j])], device=last.device)
         state = cache.run(backbone.embed(prefix), torch.arange(1, j + 1))[:, -1]
-    logits = head_logits(backbone, state, bias)[0]
+    logits = backbone.logits(state)[0]
     ranked = sorted(scene.standing, key=lambda t: -float(logits[t]))[:tries]
     first = None
     for colour in ranked:
         cache.crop(prompt_len + j)
         h = cache.run(backbone.embed(torch.tensor([[colour]], device=last.device)), torch.tensor([j + 1]))[:, -1]
-        rest = greedy_decode(backbone, cache, h, eos_id, max_tokens - j - 1, bias, start=j + 1)
+        rest = greedy_decode(backbone, cache, h, eos_id, max_tokens - j - 1, start=j + 1)
         out = [*tokens[:j], colour, *rest]
         if tuple(out) in avoid:
             continue
@@ -103,4 +101,4 @@ def check_objects(
         return list(tokens)
     cache.crop(prompt_len + j)  # none passes: the likeliest standing pick colour, decoded again
     h = cache.run(backbone.embed(torch.tensor([[first[j]]], device=last.device)), torch.tensor([j + 1]))[:, -1]
-    return [*tokens[:j], first[j], *greedy_decode(backbone, cache, h, eos_id, max_tokens - j - 1, bias, start=j + 1)]
+    return [*tokens[:j], first[j], *greedy_decode(backbone, cache, h, eos_id, max_tokens - j - 1, start=j + 1)]

@@ -1,9 +1,8 @@
 """The sub-task half of the grounding layer: the model's proposal, then the checks on it, each re-decoding with AR.
 
-`propose` is the model's own sub-task (greedy AR, or D2F), under the colour bias when `color_bias` is on (the
-bias is a logit mask, so it acts during decoding; AR reports where it changed the greedy choice). `checked` then
-applies, in order: `avoid_failed` (novel_plan.py: not what just failed or was spent) and `object_check`
-(object_check.py: the named objects are seen). Each one that rewrites the tokens is noted by name.
+`propose` is the model's own sub-task (greedy AR, or D2F). `checked` then applies, in order: `avoid_failed`
+(novel_plan.py: not what just failed or was spent) and `object_check` (object_check.py: the named objects are
+seen). Each one that rewrites the tokens is noted by name.
 """
 
 from __future__ import annotations
@@ -34,17 +33,13 @@ class PlanChecks:
             self._words = Words.of(self.model)
         return self._words
 
-    def propose(self, prompt: Prompt, noted: list[str]) -> tuple[list[int], DecodeResult | None]:
+    def propose(self, prompt: Prompt) -> tuple[list[int], DecodeResult | None]:
         """The model's sub-task (the cache holds the prompt alone on entry, [prompt | fed tokens] on exit)."""
         m, n = self.model, self.model.cfg.text.max_subtask_tokens
         if self.decode.decoder == "d2f":
-            res = d2f_plan(m, prompt.cache, prompt.last, self.decode, prompt.drafts, prompt.bias)
+            res = d2f_plan(m, prompt.cache, prompt.last, self.decode, prompt.drafts)
             return res.tokens, res
-        overridden: list[int] = []
-        tokens = greedy_decode(m.backbone, prompt.cache, prompt.last, m.codec.eos_id, n, prompt.bias, 0, overridden)
-        if overridden:
-            noted.append("color_bias")
-        return tokens, None
+        return greedy_decode(m.backbone, prompt.cache, prompt.last, m.codec.eos_id, n), None
 
     def checked(
         self,
@@ -62,14 +57,12 @@ class PlanChecks:
         avoid = set(avoid)
         if avoid:  # swap colour words only when the model knows them: another object, not a broken sentence
             colours = frozenset(m.color_token_ids()) if m.presence is not None else None
-            out = novel_decode(
-                prompt.cache, start, prompt.last, tokens, avoid, m.codec.eos_id, n, prompt.bias, swappable=colours
-            )
+            out = novel_decode(prompt.cache, start, prompt.last, tokens, avoid, m.codec.eos_id, n, swappable=colours)
             if out != list(tokens) and avoid_name:
                 noted.append(avoid_name)
             tokens = out
         if self.g.object_check and scene is not None and self.g.object_prob > 0:
-            args = (prompt.cache, start, prompt.last, tokens, self.scene_objects(scene), m.codec.eos_id, n, prompt.bias)
+            args = (prompt.cache, start, prompt.last, tokens, self.scene_objects(scene), m.codec.eos_id, n)
             out = check_objects(*args, avoid=avoid)
             if out != list(tokens):
                 noted.append("object_check")

@@ -16,7 +16,6 @@ import torch
 from lohovla.policies.lohovla.ar_batch import greedy_decode_batch
 from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.cache_rows import drop_holes
-from lohovla.policies.lohovla.color_presence import absent_color_bias, presence_of
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult, TokenIds, d2f_decode, predict
 from lohovla.policies.lohovla.decode_config import DecodeConfig
 from lohovla.policies.lohovla.lopa import lopa_decode
@@ -34,7 +33,6 @@ class Prompt:
     last: torch.Tensor  # (B, H)
     lens: list[int]
     drafts: tuple[torch.Tensor, torch.Tensor] | None = None  # (B, W) top prob and token of the first W positions
-    bias: torch.Tensor | None = None  # (B, vocab) added to every sub-task logit: colour words the scene lacks
 
 
 def draft_width(cfg: DecodeConfig) -> int:
@@ -49,19 +47,12 @@ def prefill(
     height: torch.Tensor,
     goals: list[list[int]],
     cfg: DecodeConfig | None = None,
-    color_bias: bool | None = None,
-    maps: tuple[torch.Tensor, torch.Tensor] | None = None,
-    min_prob: float | None = None,
 ) -> Prompt:
     """color (B, 160, 80, 3) uint8 and height (B, 160, 80) at half resolution; goals without BOS.
 
     With a D2F `cfg`, `draft_width(cfg)` [MASK]s follow each row's BOS in the same pass (blocks of
     `cfg.block_size` with D2F's ids: a block starting at sub-task position s has id s + 1; positions right after the
     row's prompt; KV not kept) and their predictions come back as `Prompt.drafts`; the cache is the same.
-    With any `cfg` (a planning step) and a model with a colour detector, `Prompt.bias` rules out the colour words
-    the scene lacks (`color_bias`; None: the model's grounding.color_bias); the drafts are made under it too.
-    `maps` (`pixel_maps`, when the caller has them already for its scene reading) spares the detector a pass.
-    `min_prob` is the bias's presence threshold (None: the model's grounding.min_prob; a policy passes its own).
     """
     draft = draft_width(cfg) if cfg is not None else 0
     img, dense, img_emb = model.encode_image(color, height)
@@ -83,19 +74,8 @@ def prefill(
     cache = BlockCache(model.backbone, batch=b, device=dev)
     hidden = cache.run(emb, bids.to(dev), positions=pos.to(dev), keep=n_img + width)
     last = hidden[torch.arange(b, device=dev), torch.tensor(lens, device=dev) - 1]
-    want_bias = cfg is not None and (model.cfg.grounding.color_bias if color_bias is None else color_bias)
-    if want_bias and maps is None:
-        maps = pixel_maps(model, color, height)
-    probs = None if maps is None else maps[0]
-    bias = scene_color_bias(model, probs, goals, min_prob) if want_bias else None
-    drafts = predict(model.backbone, hidden[:, n_img + width :], token_ids(model), bias) if draft else None
-    return Prompt(img, dense, cache, last, lens, drafts, bias)
-
-
-def pixel_colors(model: LoHoVLAModel, color: torch.Tensor, height: torch.Tensor) -> torch.Tensor | None:
-    """(B, C, H, W) the model's detector's eroded per-pixel colour probabilities; None without a detector."""
-    maps = pixel_maps(model, color, height)
-    return None if maps is None else maps[0]
+    drafts = predict(model.backbone, hidden[:, n_img + width :], token_ids(model)) if draft else None
+    return Prompt(img, dense, cache, last, lens, drafts)
 
 
 def pixel_maps(
@@ -106,19 +86,6 @@ def pixel_maps(
         return None
     dev = model.readout.device
     return model.presence.pixel_maps(color.to(dev), height.to(dev))
-
-
-def scene_color_bias(
-    model: LoHoVLAModel, pixel_probs: torch.Tensor | None, goals: list[list[int]], min_prob: float | None = None
-):
-    """(B, vocab) -inf on the colour words the model's detector does not see in each scene; None without one.
-
-    `min_prob`: None takes the model's grounding.min_prob."""
-    if pixel_probs is None:
-        return None
-    ids, vocab = model.color_token_ids(), model.codec.vocab_size
-    threshold = model.cfg.grounding.min_prob if min_prob is None else min_prob
-    return absent_color_bias(presence_of(pixel_probs), ids, goals, vocab, threshold)
 
 
 def token_ids(model: LoHoVLAModel) -> TokenIds:
@@ -134,15 +101,11 @@ def decode(model: LoHoVLAModel, prompt: Prompt, cfg: DecodeConfig) -> list[Decod
     if cfg.decoder == "d2f" and cfg.branches > 1:
         if len(prompt.lens) != 1:
             raise ValueError("look-ahead branches decode one scene at a time (branches=1 for batches)")
-        return [
-            lopa_decode(model.backbone, prompt.cache, prompt.lens[0], cfg, ids, max_tokens, prompt.last, prompt.bias)
-        ]
+        return [lopa_decode(model.backbone, prompt.cache, prompt.lens[0], cfg, ids, max_tokens, prompt.last)]
     if cfg.decoder == "d2f":
         b = model.backbone
-        return d2f_decode(b, prompt.cache, prompt.lens, cfg, ids, max_tokens, prompt.last, prompt.drafts, prompt.bias)
-    return greedy_decode_batch(
-        model.backbone, prompt.cache, prompt.last, prompt.lens, ids.eos, ids.pad, max_tokens, prompt.bias
-    )
+        return d2f_decode(b, prompt.cache, prompt.lens, cfg, ids, max_tokens, prompt.last, prompt.drafts)
+    return greedy_decode_batch(model.backbone, prompt.cache, prompt.last, prompt.lens, ids.eos, ids.pad, max_tokens)
 
 
 def d2f_plan(
@@ -151,7 +114,6 @@ def d2f_plan(
     last: torch.Tensor,
     cfg: DecodeConfig,
     drafts: tuple[torch.Tensor, torch.Tensor] | None = None,
-    bias: torch.Tensor | None = None,
 ) -> DecodeResult:
     """D2F for one prefilled prompt (the policy's cache: [image][goal][BOS] in its first `cache.length` slots).
 
@@ -159,10 +121,10 @@ def d2f_plan(
     """
     max_tokens = cfg.max_tokens or model.cfg.text.max_subtask_tokens
     if cfg.branches > 1:
-        res = lopa_decode(model.backbone, cache, cache.length, cfg, token_ids(model), max_tokens, last, bias)
+        res = lopa_decode(model.backbone, cache, cache.length, cfg, token_ids(model), max_tokens, last)
     else:
         ids = token_ids(model)
-        res = d2f_decode(model.backbone, cache, [cache.length], cfg, ids, max_tokens, last, drafts, bias)[0]
+        res = d2f_decode(model.backbone, cache, [cache.length], cfg, ids, max_tokens, last, drafts)[0]
     drop_holes(cache)  # the policy counts fed tokens by the cache length and reads out at the next slots
     return res
 

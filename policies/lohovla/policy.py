@@ -94,15 +94,14 @@ class LoHoVLAPolicy:
 
     # --- stage 1: the model proposes -------------------------------------------------------------
     def _prefill(self, obs: dict[str, Any], plan: bool = False) -> tuple[Prompt, SceneReading | None]:
-        """[image][goal][BOS] into a fresh cache (with the colour bias and D2F's drafts on a planning step), and
-        this decision's scene reading when a check needs one (the detector runs once for both)."""
+        """[image][goal][BOS] into a fresh cache (with D2F's drafts on a planning step), and this decision's scene
+        reading when a check needs one."""
         color, height = downsample(np.asarray(obs["color"]), np.asarray(obs["height"]))
         color, height = (torch.from_numpy(x)[None].to(self.device) for x in (color, height))
-        cfg = self.decode_cfg if plan else None
+        prompt = prefill(self.model, color, height, [self.goal_ids], self.decode_cfg if plan else None)
         read = self.g.grounds_actions or (plan and self.g.object_check)
-        maps = pixel_maps(self.model, color, height) if read or (plan and self.g.color_bias) else None
-        prompt = prefill(self.model, color, height, [self.goal_ids], cfg, self.g.color_bias, maps, self.g.min_prob)
-        if not read or maps is None:
+        maps = pixel_maps(self.model, color, height) if read else None
+        if maps is None:
             return prompt, None
         return prompt, SceneReading(maps[0], height, maps[1], self.g)
 
@@ -190,7 +189,7 @@ class LoHoVLAPolicy:
             self.failed.update(tuple(self.subtask_ids), feedback.step, feedback.reward, spent)
             start = prompt.cache.length
             if plan:  # 1. the model proposes a sub-task; 2. the checks accept it or re-decode it
-                proposed, self.last_decode = self.checks.propose(prompt, noted)
+                proposed, self.last_decode = self.checks.propose(prompt)
                 self.subtask_ids = self.checks.checked(prompt, scene, start, proposed, self.failed.avoid, noted)
             t2 = time.perf_counter()
             # 1. the model proposes score maps and flow; 2. the checks mask the maps and keep the flow near
@@ -237,7 +236,7 @@ class LoHoVLAPolicy:
         with torch.inference_mode():
             prompt, scene = self._prefill(obs, plan=True)
             start = prompt.cache.length
-            tokens, _ = self.checks.propose(prompt, [])
+            tokens, _ = self.checks.propose(prompt)
             return self.model.codec.decode(self.checks.checked(prompt, scene, start, tokens, self.failed.avoid, []))
 
 
