@@ -90,14 +90,7 @@ class _Map(ColorPresence):
 @pytest.fixture(scope="module")
 def grounded_model():
     model = sharp_model()
-    every_check = {
-        "color_floor": True,
-        "size_mask": True,
-        "flow_reach": True,
-        "noop_retry": True,
-        "in_place": True,
-    }  # on: under test
-    model.cfg.grounding = GroundingConfig(colors=COLORS, channels=4, action_floor=1e-6, action_dilate=1, **every_check)
+    model.cfg.grounding = GroundingConfig(colors=COLORS, channels=4, action_floor=1e-6, action_dilate=1)
     model.presence = _Map(COLORS, channels=4)
     model.cfg.action.start_sigma = 0.0
     with torch.no_grad():

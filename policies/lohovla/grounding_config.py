@@ -35,19 +35,18 @@ class GroundingConfig:
     colors: tuple[str, ...] = ()  # () : no detector; every check that reads colours is then off
     channels: int = 32
     erode: int = 3  # min-pooling window (pixels) over a colour's probabilities: outlines vanish, objects do not
-    # the switches, one per check (CHECKS). Off by default: the checks that did not earn their place on val, each
-    # switched off alone on the shipped weights (benchmarks/results/check_ablation_val.json, docs/generalisation.md)
-    evidence_replan: bool = False
+    # the switches, one per check (CHECKS)
+    evidence_replan: bool = True
     avoid_failed: int = 1  # re-plans avoid the last this-many failed sub-tasks and the spent ones; 0: off
     object_check: bool = True
-    color_floor: bool = False
-    size_mask: bool = False
-    in_place: bool = False
+    color_floor: bool = True
+    size_mask: bool = True
+    in_place: bool = True
     zone_mask: bool = True
     place_apart: bool = True
-    flow_reach: bool = False  # acts only on a size-masked point
+    flow_reach: bool = True
     noop_replans: int = 2  # noop_replan: how often a planned no-op is planned again; 0: off
-    noop_retry: bool = False
+    noop_retry: bool = True
     # the checks' parameters
     action_floor: float = 0.1  # color_floor: a cell adds log max(p(named colour), this)
     action_dilate: int = 3  # a cell counts a colour seen within this many cells (odd)
