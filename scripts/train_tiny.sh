@@ -36,9 +36,9 @@ train() {  # experiment names, run side by side; each writes runs/<its out>.log
 train lohovla_tiny vanilla_tiny
 train lohovla_tiny_ft vanilla_tiny_ft
 
-# 3. lohovla-tiny's colour detector (the other weights stay as trained), into a copy so a rerun keeps it: the planner
-#    never names a colour the scene does not show, named objects must be seen, and the score maps follow the named
-#    colours (policies/lohovla/color_presence.py, object_check.py, action_grounding.py).
+# 3. lohovla-tiny's colour detector (the other weights stay as trained), into a copy so a rerun keeps it: the
+#    grounding checks read it (named objects must be seen, zones and places apart: policies/lohovla/color_presence.py,
+#    object_check.py, grounded_targets.py).
 [ -f runs/lohovla-tiny-grounded/color_fit.json ] ||
   lohovla-fit-colors checkpoint=runs/lohovla-tiny-ft/final out=runs/lohovla-tiny-grounded threads="$THREADS" \
     progress=false
