@@ -66,21 +66,14 @@ def _fixed(colors: tuple[str, ...], present: set[str]) -> ColorPresence:
     return net
 
 
-@pytest.fixture(scope="module")
-def grounded():
-    """A micro model with a detector whose colour words are single tokens of its vocabulary, and scenes."""
+@torch.no_grad()
+def test_grounded_checkpoint_round_trip(tmp_path) -> None:
     model = sharp_model(80)
     color, height, goals = scenes(model, 8, seed=3)
-    words = tuple(w for w in (model.codec.decode([t]) for g in goals for t in g) if len(model.codec.encode(w)) == 1)
-    words = tuple(dict.fromkeys(words))[:4]
+    words = [w for w in (model.codec.decode([t]) for g in goals for t in g) if len(model.codec.encode(w)) == 1]
+    words = tuple(dict.fromkeys(words))[:4]  # single-token words of its vocabulary stand in for colours
     model.cfg.grounding = GroundingConfig(colors=words, channels=4)
     model.presence = _fixed(words, present={words[0]})
-    return model, (color, height, goals)
-
-
-@torch.no_grad()
-def test_grounded_checkpoint_round_trip(grounded, tmp_path) -> None:
-    model, (color, height, _) = grounded
     save_checkpoint(model, str(tmp_path / "g"))
     again = load_model(tmp_path / "g")
     assert again.cfg.grounding == model.cfg.grounding and again.presence is not None

@@ -46,7 +46,7 @@ class ColorPresence(nn.Module):
     def pixel_logits(self, color: torch.Tensor, height: torch.Tensor) -> torch.Tensor:
         """(B, H, W, 3) uint8 + (B, H, W) metres at half resolution -> (B, C + 1, H, W) class logits per pixel."""
         img = image_tensor(color, height)[:, :4]  # RGB and height; no coordinates: a colour is one anywhere
-        return self.net(img.contiguous())  # a strided view takes torch's slow conv path on CPU: 3x the time
+        return self.net(img.contiguous())  # a strided view takes torch's slow conv path on CPU
 
     def pixel_probs(self, color: torch.Tensor, height: torch.Tensor) -> torch.Tensor:
         """(B, C, H, W) each colour's pixel probability after an `erode` x `erode` erosion (outlines gone)."""
@@ -55,7 +55,7 @@ class ColorPresence(nn.Module):
     def pixel_maps(self, color: torch.Tensor, height: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """`pixel_probs`, and (B, H, W) each pixel's likeliest class before the erosion (C: the table)."""
         logits = self.pixel_logits(color, height)
-        classes = logits.max(1).indices  # argmax over the channel dim is 4x slower on CPU; same first-max index
+        classes = logits.max(1).indices  # argmax over the channel dim is slow on CPU; same first-max index
         return erode(logits.softmax(1)[:, :-1], self.erode), classes
 
     def forward(self, color: torch.Tensor, height: torch.Tensor) -> torch.Tensor:
