@@ -51,7 +51,7 @@ class Script:
     def embed(self, ids: torch.Tensor) -> torch.Tensor:
         return ids[..., None].float()
 
-    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+    def logits(self, hidden: torch.Tensor, rows: object = None) -> torch.Tensor:
         out = torch.full((*hidden.shape[:-1], VOCAB), -math.inf)
         allowed = [t for t in range(VOCAB) if t not in IDS.banned]
         for idx in itertools.product(*(range(n) for n in hidden.shape[:-1])):

@@ -28,7 +28,7 @@ from lohovla.training.samples import CAPTION_TASK, SampleStore
 from lohovla.training.settings import TrainSettings
 from lohovla.training.word_prior import word_prior_bias
 
-LOSSES = ("text", "map", "flow")
+LOSSES = ("text", "map", "flow", "refer")
 
 
 def lr_lambda(warmup: int, total: int, min_ratio: float):

@@ -98,5 +98,7 @@ class Backbone(nn.Module):
         )
         return out.last_hidden_state
 
-    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+    def logits(self, hidden: torch.Tensor, rows: object = None) -> torch.Tensor:
+        """Text logits; `rows` (which prompt each state belongs to) matters only to a scene-aware head
+        (color_reading.ColorReader), which decoders may hold in place of the backbone."""
         return self.lm.get_output_embeddings()(hidden)

@@ -19,6 +19,7 @@ class BlockCache:
         from transformers import DynamicCache
 
         self.backbone = backbone
+        self.head = backbone  # what decoders ask for text logits: the backbone, or a ColorReader for this prompt
         self.cache = DynamicCache(config=backbone.lm.config)
         self.block_ids = torch.zeros(batch, 0, dtype=torch.long, device=device)
         self.length = 0

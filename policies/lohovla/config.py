@@ -65,6 +65,9 @@ class TextConfig:
     first_ratio: tuple[float, float] = (0.2, 0.7)  # D2F mask ratio of the first block
     max_goal_tokens: int = 32
     max_subtask_tokens: int = 48
+    # Colour words whose object the LM also points at (a refer map over the dense cells, trained on the pick or place
+    # position of the step). At decoding the colour is then read where it points (color_reading.py). Empty: off.
+    refer_colors: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

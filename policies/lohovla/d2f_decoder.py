@@ -111,7 +111,7 @@ def d2f_decode(
         before = work.length
         hidden = work.run(backbone.embed(tok.to(dev)), bid.to(dev), positions=pos.to(dev), keep=n_commit)
         # one head call: commit part (AR's choices) and active part (drafts)
-        logits = backbone.logits(hidden)
+        logits = backbone.logits(hidden, wrows)
         conf, pred = (x.tolist() for x in top_tokens(logits[:, n_commit:], ids))
         ar = logits[:, :n_commit].argmax(-1).tolist() if cfg.verify and n_commit else None
         for k, i in enumerate(wrows):

@@ -33,6 +33,7 @@ class DecodeConfig:
     prefill_blocks: int = 2  # blocks of [MASK]s drafted in the prompt's prefill pass (planner.py; 0: none)
     branches: int = 1  # > 1: LoPA-style look-ahead branches per pass (verify, one scene at a time; lopa.py)
     max_tokens: int | None = None  # None: the model's text.max_subtask_tokens
+    refer: bool = True  # colour words read where the model points (a model with a refer map; color_reading.py)
 
     def __post_init__(self) -> None:
         if self.decoder not in DECODERS:

@@ -71,7 +71,7 @@ def lopa_decode(
         tok, bid, pos, n_commit = pack(plans, list(plans), [prompt_len] * len(branches), ids.pad)
         before = work.length
         hidden = work.run(backbone.embed(tok.to(dev)), bid.to(dev), positions=pos.to(dev), keep=n_commit)
-        logits = backbone.logits(hidden)  # one head call: commits (AR's choices) and drafts
+        logits = backbone.logits(hidden, [0] * hidden.shape[0])  # one head call: commits (AR's choices) and drafts
         conf, pred = (x.tolist() for x in top_tokens(logits[:, n_commit:], ids))
         top = _top(logits[:, n_commit:], ids, cfg.branches)
         ar = logits[:, :n_commit].argmax(-1).tolist() if n_commit else [None] * len(branches)

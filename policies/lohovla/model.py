@@ -2,6 +2,8 @@
 
 pi(action | obs, goal, subtask) * pi(subtask | obs, goal) in one network: the LM reads [image][goal][BOS] and
 writes the sub-task; a readout token after the sub-task summarises what to do for the action path. With
+`text.refer_colors`, wherever the LM writes a colour word it also points at the object the word names (the refer
+map: pick or place position of the step), so decoding can read that colour off the scene (color_reading.py). With
 `text.use_subtask=False` it is the vanilla-VLA baseline: [image][goal][BOS][readout], no sub-task. With
 `grounding.colors` it also carries a per-pixel colour detector (color_presence.py, fitted after training) that
 keeps the planner from naming colours the scene does not show.
@@ -18,7 +20,7 @@ from lohovla.policies.lohovla.action_head import FlowHead, ScoreMap, flow_loss, 
 from lohovla.policies.lohovla.backbone import Backbone
 from lohovla.policies.lohovla.color_presence import ColorPresence
 from lohovla.policies.lohovla.config import ModelConfig
-from lohovla.policies.lohovla.sequence import build_layout
+from lohovla.policies.lohovla.sequence import Layout, build_layout
 from lohovla.policies.lohovla.tokenizer import TextCodec
 from lohovla.policies.lohovla.vision import ConvEncoder, PixelColor, PretrainedTokens, image_tensor, token_grid
 
@@ -59,6 +61,7 @@ class LoHoVLAModel(nn.Module):
         self.pick_map = ScoreMap(cfg.vision.dense_channels, hidden)
         self.place_map = ScoreMap(cfg.vision.dense_channels, hidden)
         self.flow = FlowHead(cfg.action, hidden, cfg.vision.dense_channels)
+        self.refer_map = ScoreMap(cfg.vision.dense_channels, hidden) if cfg.text.refer_colors else None
         g = cfg.grounding
         self.presence = ColorPresence(g.colors, g.channels, g.erode) if g.colors else None
 
@@ -83,6 +86,14 @@ class LoHoVLAModel(nn.Module):
                 raise ValueError(f"colour words {bad} are not single tokens of this model's vocabulary")
             self._color_ids = [t[0] for t in ids]
         return self._color_ids
+
+    def refer_ids(self) -> list[int]:
+        """The token of each colour word the refer map points for (`text.refer_colors`), in that order."""
+        ids = [self.codec.encode(w) for w in self.cfg.text.refer_colors]
+        bad = [w for w, t in zip(self.cfg.text.refer_colors, ids) if len(t) != 1]
+        if bad:
+            raise ValueError(f"refer colour words {bad} are not single tokens of this model's vocabulary")
+        return [t[0] for t in ids]
 
     def word_id(self, word: str) -> int:
         """The token of a template word the grounding checks parse sub-tasks with ("place", "block", "bowl")."""
@@ -175,8 +186,21 @@ class LoHoVLAModel(nn.Module):
             "text": text_loss,
             "map": (map_l * act).sum() / n_act,
             "flow": (flow_l * act).sum() / n_act,
+            "refer": self._refer_loss(batch, lay, hidden, dense),
             "n_action": torch.tensor(float(act.sum())),
         }
+
+    def _refer_loss(self, batch: Batch, lay: Layout, hidden: torch.Tensor, dense: torch.Tensor) -> torch.Tensor:
+        """Refer-map cross-entropy at every position that predicts a colour word of a step with an action."""
+        if self.refer_map is None:
+            return torch.zeros((), device=hidden.device)
+        anchor = sum(p.sum() for p in self.refer_map.parameters()) * 0.0  # every parameter takes part (DDP)
+        rows, cols, xy = refer_targets(batch, lay, self.word_id("place"), self.refer_ids())
+        if not len(rows):
+            return anchor
+        dev = hidden.device
+        logits = self.refer_map(dense[rows.to(dev)], hidden[rows.to(dev), cols.to(dev)])
+        return map_loss(logits, xy.to(dev), self.cfg.action.map_sigma).mean() + anchor
 
     @staticmethod
     def _force_ar(batch: Batch, gen: torch.Generator) -> list[bool]:
@@ -186,3 +210,18 @@ class LoHoVLAModel(nn.Module):
         """
         coin = torch.rand(len(batch.goals), generator=gen) < 0.5
         return [bool(a and c) for a, c in zip(batch.has_action.tolist(), coin.tolist())]
+
+
+def refer_targets(
+    batch: Batch, lay: Layout, place_id: int, color_ids: list[int]
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(sample, position, xy) of every text target that is a colour word of a step with an action and a text loss
+    (AR's shifted and D2F's in-place predictions alike). The colour before "place" names the picked object, the one
+    after it the place (the sub-task template, subtask.py): xy is the step's pick or place position."""
+    cut = torch.tensor([s.index(place_id) if s and place_id in s else len(s or ()) for s in batch.subtasks])
+    rows = lay.rows
+    keep = torch.isin(lay.targets, torch.tensor(color_ids)) & batch.has_action.cpu()[rows]
+    keep &= batch.text_weight.cpu()[rows] > 0
+    rows, cols, after = rows[keep], lay.cols[keep], lay.sub_pos[keep] > cut[rows[keep]]
+    action = batch.action.cpu()[rows]
+    return rows, cols, torch.where(after[:, None], action[:, 4:6], action[:, 0:2])

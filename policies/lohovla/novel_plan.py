@@ -43,7 +43,7 @@ def novel_decode(
     """
     if tuple(greedy) not in avoid:
         return list(greedy)
-    backbone = cache.backbone
+    backbone = cache.head  # the backbone, or its colour-reading stand-in
     cache.crop(prompt_len)
     seq = [*greedy, eos_id][:max_tokens]  # every decision greedy made, its EOS included
     ids = torch.tensor([seq[:-1]], device=last.device)

@@ -77,7 +77,7 @@ def check_objects(
     j = parse(tokens, scene.words).pick_at
     if scene.passes(tokens) or j is None or not scene.standing:
         return list(tokens)
-    backbone = cache.backbone
+    backbone = cache.head  # the backbone, or its colour-reading stand-in
     cache.crop(prompt_len)
     state = last
     if j:

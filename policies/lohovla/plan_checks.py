@@ -39,7 +39,7 @@ class PlanChecks:
         if self.decode.decoder == "d2f":
             res = d2f_plan(m, prompt.cache, prompt.last, self.decode, prompt.drafts)
             return res.tokens, res
-        return greedy_decode(m.backbone, prompt.cache, prompt.last, m.codec.eos_id, n), None
+        return greedy_decode(prompt.cache.head, prompt.cache, prompt.last, m.codec.eos_id, n), None
 
     def checked(
         self,

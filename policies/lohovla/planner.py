@@ -16,6 +16,7 @@ import torch
 from lohovla.policies.lohovla.ar_batch import greedy_decode_batch
 from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.cache_rows import drop_holes
+from lohovla.policies.lohovla.color_reading import ColorReader
 from lohovla.policies.lohovla.d2f_decoder import DecodeResult, TokenIds, d2f_decode, predict
 from lohovla.policies.lohovla.decode_config import DecodeConfig
 from lohovla.policies.lohovla.lopa import lopa_decode
@@ -33,6 +34,7 @@ class Prompt:
     last: torch.Tensor  # (B, H)
     lens: list[int]
     drafts: tuple[torch.Tensor, torch.Tensor] | None = None  # (B, W) top prob and token of the first W positions
+    maps: tuple[torch.Tensor, torch.Tensor] | None = None  # the detector's maps, when colour reading read them
 
 
 def draft_width(cfg: DecodeConfig) -> int:
@@ -49,6 +51,10 @@ def prefill(
     cfg: DecodeConfig | None = None,
 ) -> Prompt:
     """color (B, 160, 80, 3) uint8 and height (B, 160, 80) at half resolution; goals without BOS.
+
+    A planning prefill (`cfg` given) of a model with a refer map and a fitted detector reads colour words off the
+    scene (`cfg.refer`): the cache's text head becomes a ColorReader (color_reading.py), and `Prompt.maps` keeps the
+    detector's maps for the grounding checks.
 
     With a D2F `cfg`, `draft_width(cfg)` [MASK]s follow each row's BOS in the same pass (blocks of
     `cfg.block_size` with D2F's ids: a block starting at sub-task position s has id s + 1; positions right after the
@@ -72,10 +78,14 @@ def prefill(
         bids[:, n_img + width :] = torch.arange(draft) // cfg.block_size * cfg.block_size + 1
     emb = torch.cat([img_emb, model.text_embeds(ids.to(dev))], 1)
     cache = BlockCache(model.backbone, batch=b, device=dev)
+    maps = None
+    if cfg is not None and cfg.refer and model.refer_map is not None and model.presence is not None:
+        maps = model.presence.pixel_maps(color.to(dev), height.to(dev))
+        cache.head = ColorReader(model, dense, maps[0])
     hidden = cache.run(emb, bids.to(dev), positions=pos.to(dev), keep=n_img + width)
     last = hidden[torch.arange(b, device=dev), torch.tensor(lens, device=dev) - 1]
-    drafts = predict(model.backbone, hidden[:, n_img + width :], token_ids(model)) if draft else None
-    return Prompt(img, dense, cache, last, lens, drafts)
+    drafts = predict(cache.head, hidden[:, n_img + width :], token_ids(model)) if draft else None
+    return Prompt(img, dense, cache, last, lens, drafts, maps)
 
 
 def pixel_maps(
@@ -101,11 +111,11 @@ def decode(model: LoHoVLAModel, prompt: Prompt, cfg: DecodeConfig) -> list[Decod
     if cfg.decoder == "d2f" and cfg.branches > 1:
         if len(prompt.lens) != 1:
             raise ValueError("look-ahead branches decode one scene at a time (branches=1 for batches)")
-        return [lopa_decode(model.backbone, prompt.cache, prompt.lens[0], cfg, ids, max_tokens, prompt.last)]
+        return [lopa_decode(prompt.cache.head, prompt.cache, prompt.lens[0], cfg, ids, max_tokens, prompt.last)]
+    head = prompt.cache.head  # the backbone, or its colour-reading stand-in
     if cfg.decoder == "d2f":
-        b = model.backbone
-        return d2f_decode(b, prompt.cache, prompt.lens, cfg, ids, max_tokens, prompt.last, prompt.drafts)
-    return greedy_decode_batch(model.backbone, prompt.cache, prompt.last, prompt.lens, ids.eos, ids.pad, max_tokens)
+        return d2f_decode(head, prompt.cache, prompt.lens, cfg, ids, max_tokens, prompt.last, prompt.drafts)
+    return greedy_decode_batch(head, prompt.cache, prompt.last, prompt.lens, ids.eos, ids.pad, max_tokens)
 
 
 def d2f_plan(
@@ -121,10 +131,10 @@ def d2f_plan(
     """
     max_tokens = cfg.max_tokens or model.cfg.text.max_subtask_tokens
     if cfg.branches > 1:
-        res = lopa_decode(model.backbone, cache, cache.length, cfg, token_ids(model), max_tokens, last)
+        res = lopa_decode(cache.head, cache, cache.length, cfg, token_ids(model), max_tokens, last)
     else:
         ids = token_ids(model)
-        res = d2f_decode(model.backbone, cache, [cache.length], cfg, ids, max_tokens, last, drafts)[0]
+        res = d2f_decode(cache.head, cache, [cache.length], cfg, ids, max_tokens, last, drafts)[0]
     drop_holes(cache)  # the policy counts fed tokens by the cache length and reads out at the next slots
     return res
 

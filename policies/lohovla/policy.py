@@ -100,7 +100,7 @@ class LoHoVLAPolicy:
         color, height = (torch.from_numpy(x)[None].to(self.device) for x in (color, height))
         prompt = prefill(self.model, color, height, [self.goal_ids], self.decode_cfg if plan else None)
         read = self.g.grounds_actions or (plan and self.g.object_check)
-        maps = pixel_maps(self.model, color, height) if read else None
+        maps = (prompt.maps or pixel_maps(self.model, color, height)) if read else None
         if maps is None:
             return prompt, None
         return prompt, SceneReading(maps[0], height, maps[1], self.g)

@@ -27,6 +27,7 @@ class Layout:
     targets: torch.Tensor  # (T,) token id
     weights: torch.Tensor  # (T,) per-token weight; a sample's weights sum to its loss normaliser
     has_text: torch.Tensor  # (B,) bool
+    sub_pos: torch.Tensor  # (T,) sub-task position of each target token (0 = the token after BOS)
 
 
 def mask_ratios(n_blocks: int, first: tuple[float, float], gen: torch.Generator) -> list[float]:
@@ -53,7 +54,7 @@ def build_layout(
     """Batch layout; `subs[i]` None means no sub-task (vanilla VLA), [] an empty one (EOS only)."""
     b = len(goals)
     texts, prompt_lens, sub_lens = [], [], []
-    rows, cols, targets, weights = [], [], [], []
+    rows, cols, targets, weights, sub_pos = [], [], [], [], []
     clean = []
     for i in range(b):
         goal, sub, bs = goals[i], subs[i], block_sizes[i]
@@ -71,6 +72,7 @@ def build_layout(
         if bs == 1:  # shifted AR targets: position prompt-1+k predicts full[k]
             for k, tok in enumerate(full):
                 rows.append(i), cols.append(prompt - 1 + k), targets.append(tok), weights.append(1.0 / n)
+                sub_pos.append(k)
         else:
             n_blocks = (n + bs - 1) // bs
             for j, r in enumerate(mask_ratios(n_blocks, first_ratio, gen)):
@@ -80,7 +82,7 @@ def build_layout(
                 for p in chosen:
                     fed[p] = mask
                     rows.append(i), cols.append(prompt + p), targets.append(full[p])
-                    weights.append((hi - lo) / k / n)
+                    weights.append((hi - lo) / k / n), sub_pos.append(p)
         clean.append(bs == 1)
         prompt_lens.append(prompt)
         sub_lens.append(n)
@@ -108,4 +110,5 @@ def build_layout(
         torch.tensor(targets, dtype=torch.long),
         torch.tensor(weights),
         has_text,
+        torch.tensor(sub_pos, dtype=torch.long),
     )
