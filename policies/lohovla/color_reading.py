@@ -6,7 +6,9 @@ Where an object is does not depend on its colour's name, and which colour a pixe
 detector learned on all 11 colours (color_presence.py). So with a refer map (model.py, `text.refer_colors`) the
 text head's logits change at every position where a colour word could win: the LM keeps its total probability of
 writing a colour word there, and splits it over the colours as the detector sees them in the cells the refer map
-points at. The LM still decides whether a colour word comes; the scene decides which.
+points at, times the LM's own preference among them raised to `lm_weight` (0: the scene alone decides; 1: a
+product of the two experts, where the LM breaks ties the scene leaves open, e.g. it copies the pick's colour to a
+matching bowl when the refer map is unsure between two bowls). The LM still decides whether a colour word comes.
 
 `ColorReader` stands in for the backbone wherever a decoder asks for logits (AR, batched AR, D2F, its AR
 verification, LoPA and the grounding layer's re-decodings), so D2F still plans exactly AR's sub-tasks.
@@ -24,12 +26,15 @@ from lohovla.policies.lohovla.model import LoHoVLAModel
 class ColorReader:
     """The backbone's text head, with colour words read off one scene per batch row (dense map + detector cells)."""
 
-    def __init__(self, model: LoHoVLAModel, dense: torch.Tensor, pixel_probs: torch.Tensor) -> None:
+    def __init__(
+        self, model: LoHoVLAModel, dense: torch.Tensor, pixel_probs: torch.Tensor, lm_weight: float = 0.0
+    ) -> None:
         """`dense` (B, C, h, w) the prompt's dense maps; `pixel_probs` (B, K, H, W) the detector's eroded colour
         probabilities (ColorPresence.pixel_probs) at half resolution."""
         if model.refer_map is None or model.presence is None:
             raise ValueError("colour reading needs a refer map (text.refer_colors) and a fitted colour detector")
         self.backbone: Backbone = model.backbone
+        self.lm_weight = lm_weight
         self.refer_map = model.refer_map
         known = list(model.presence.colors)
         words = [w for w in model.cfg.text.refer_colors if w in known]
@@ -60,7 +65,7 @@ class ColorReader:
         r = rows[where.cpu()].to(dev)
         point = self.refer_map(self.dense[r], states[where]).flatten(1).float().softmax(-1)  # (M, h * w)
         seen = torch.einsum("mc,mkc->mk", point, self.cells[r]).clamp_min(1e-6)
-        read = mass[where, None] + torch.log(seen / seen.sum(-1, keepdim=True))
+        read = mass[where, None] + (torch.log(seen) + self.lm_weight * colour[where].float()).log_softmax(-1)
         out = flat.clone()
         out[where[:, None], self.ids[None]] = read.to(out.dtype)
         return out.reshape(logits.shape)

@@ -34,6 +34,7 @@ class DecodeConfig:
     branches: int = 1  # > 1: LoPA-style look-ahead branches per pass (verify, one scene at a time; lopa.py)
     max_tokens: int | None = None  # None: the model's text.max_subtask_tokens
     refer: bool = True  # colour words read where the model points (a model with a refer map; color_reading.py)
+    refer_lm_weight: float = 0.0  # the LM's own colour preference in that reading (0: none; 1: product of experts)
 
     def __post_init__(self) -> None:
         if self.decoder not in DECODERS:

@@ -81,7 +81,7 @@ def prefill(
     maps = None
     if cfg is not None and cfg.refer and model.refer_map is not None and model.presence is not None:
         maps = model.presence.pixel_maps(color.to(dev), height.to(dev))
-        cache.head = ColorReader(model, dense, maps[0])
+        cache.head = ColorReader(model, dense, maps[0], cfg.refer_lm_weight)
     hidden = cache.run(emb, bids.to(dev), positions=pos.to(dev), keep=n_img + width)
     last = hidden[torch.arange(b, device=dev), torch.tensor(lens, device=dev) - 1]
     drafts = predict(cache.head, hidden[:, n_img + width :], token_ids(model)) if draft else None
