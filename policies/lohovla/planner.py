@@ -9,6 +9,8 @@ spending a pass on making them (`draft_width`).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -28,11 +30,17 @@ class Prompt:
     (the detector's maps are the scene reading's: scene_reading.py)."""
 
     img: torch.Tensor
-    dense: torch.Tensor
+    make_dense: Callable[[], torch.Tensor]  # the dense maps, made on first use of `dense` (planning needs none)
     cache: BlockCache
     last: torch.Tensor  # (B, H)
     lens: list[int]
     drafts: tuple[torch.Tensor, torch.Tensor] | None = None  # (B, W) top prob and token of the first W positions
+
+    @functools.cached_property
+    def dense(self) -> torch.Tensor:
+        """The dense maps (B, C, H/4, W/4) the action path reads; the encoder's tensor, made once, without grad."""
+        with torch.no_grad():
+            return self.make_dense()
 
 
 def draft_width(cfg: DecodeConfig) -> int:
@@ -55,7 +63,7 @@ def prefill(
     row's prompt; KV not kept) and their predictions come back as `Prompt.drafts`; the cache is the same.
     """
     draft = draft_width(cfg) if cfg is not None else 0
-    img, dense, img_emb = model.encode_image(color, height)
+    img, dense, img_emb = model.encode_image_lazy(color, height)
     dev, n_img, b = img_emb.device, img_emb.shape[1], img_emb.shape[0]
     width = max(len(g) for g in goals) + 1
     ids = torch.full((b, width + draft), model.codec.pad_id, dtype=torch.long)
