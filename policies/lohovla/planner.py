@@ -80,9 +80,10 @@ def prefill(
         bids[:, n_img + width :] = torch.arange(draft) // cfg.block_size * cfg.block_size + 1
     emb = torch.cat([img_emb, model.text_embeds(ids.to(dev))], 1)
     cache = BlockCache(model.backbone, batch=b, device=dev)
-    hidden = cache.run(emb, bids.to(dev), positions=pos.to(dev), keep=n_img + width)
-    last = hidden[torch.arange(b, device=dev), torch.tensor(lens, device=dev) - 1]
-    drafts = predict(model.backbone, hidden[:, n_img + width :], token_ids(model)) if draft else None
+    first = min(lens) - 1  # nothing before the shortest prompt's BOS is read
+    hidden = cache.run(emb, bids.to(dev), positions=pos.to(dev), keep=n_img + width, read_from=first)
+    last = hidden[torch.arange(b, device=dev), torch.tensor(lens, device=dev) - 1 - first]
+    drafts = predict(model.backbone, hidden[:, n_img + width - first :], token_ids(model)) if draft else None
     return Prompt(img, dense, cache, last, lens, drafts)
 
 
