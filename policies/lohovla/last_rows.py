@@ -1,16 +1,16 @@
 """A backbone pass whose last layer works only on the trailing rows that are read: the prompt prefill's.
 
 The prefill's cache needs every layer's keys and values at every position, but nothing reads the last layer's
-output except at each prompt's last position (its first token) and at the drafted [MASK]s, which all come last. The
-last layer's queries, attention, MLP and final norm at the image tokens and the goal were a fifth of the prefill's
-work. Here the layers before the last run as usual; the last one computes keys and values everywhere (the cache)
-and everything else from row `start` on.
+output except at each prompt's last position (its first token) and at the drafted [MASK]s, which all come last.
+The last layer's queries, attention, MLP and final norm at the image tokens and the goal were work nobody used.
+Here the layers before the last run as usual; the last one computes keys and values everywhere (the cache) and
+everything else from row `start` on.
 
 `suffix_start` picks `start` so that the rows kept get bit for bit the states of the full pass on CPU: a matrix
 product over fewer than 4 rows takes another kernel whose sums round differently, and torch's attention works
 through queries in blocks of 32 (below 192 queries), so the suffix holds at least 4 rows and its query blocks are
-small exactly where the full pass's are. The layer is taken apart by its parts, so only layer types known to be exactly
-[norm -> attention -> residual -> norm -> MLP -> residual] take the shortcut; any other backbone runs whole.
+small exactly where the full pass's are. The layer is taken apart by its parts, so only layer types known to be
+exactly [norm -> attention -> residual -> norm -> MLP -> residual] take the shortcut; any other runs whole.
 """
 
 from __future__ import annotations
