@@ -95,6 +95,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=3, help="planning states per episode (oracle moves on)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--tasks", default="table", help="table (the LoHoVLA table's tasks) or a comma list of ids")
+    ap.add_argument("--split", default="test", help="test (the reported table) or val (for choosing settings)")
     ap.add_argument("--repeats", type=int, default=3, help="timed runs per scene and decoder (median)")
     ap.add_argument("--batches", default="1,8,32")
     ap.add_argument("--d2f", default="", help="D2F overrides, e.g. tau_conf=0.8,block_size=4")
@@ -108,7 +109,7 @@ def main() -> None:
     overrides = parse_overrides(args.d2f)
     cfgs = decode_configs(model, overrides, args.lopa)
     tasks = list(lohovla.TABLE_TASKS) if args.tasks == "table" else args.tasks.split(",")
-    data = load(tasks, args.seeds, args.steps)
+    data = load(tasks, args.seeds, args.steps, split=args.split)
     runs = plan_all(model, data, cfgs, repeats=args.repeats)
     sums = {k: summary(v) for k, v in runs.items()}
     for k, v in sums.items():
@@ -138,7 +139,13 @@ def main() -> None:
             "policy": args.policy,
             "torch_threads": args.threads,
             "load_average_1min": os.getloadavg()[0],
-            "states": {"tasks": tasks, "seeds": args.seeds, "steps": args.steps, "n": len(data["goal"])},
+            "states": {
+                "tasks": tasks,
+                "split": args.split,
+                "seeds": args.seeds,
+                "steps": args.steps,
+                "n": len(data["goal"]),
+            },
             "decode_config": {k: _plain(v) for k, v in cfgs.items()},
             "summary": sums,
             "median_planning_speedup": speedup,

@@ -17,6 +17,7 @@ from torch import nn
 
 from lohovla.kernels.dispatch import register_attention
 from lohovla.policies.lohovla.config import BackboneConfig
+from lohovla.policies.lohovla.last_rows import run_from, suffix_start, supported
 
 
 @functools.cache
@@ -86,8 +87,17 @@ class Backbone(nn.Module):
         q_block_ids: torch.Tensor,
         k_block_ids: torch.Tensor | None = None,
         cache: Any = None,
+        read_from: int = 0,
     ) -> torch.Tensor:
-        """Hidden states (B, L, H) under the block-causal mask given by the ids (cache: a transformers Cache)."""
+        """Hidden states (B, L, H) under the block-causal mask given by the ids (cache: a transformers Cache).
+
+        `read_from` > 0: only rows `read_from`.. are read, (B, L - read_from, H); the last layer skips work on
+        the rows before when it can do so with the same results (last_rows.py); the cache gets every row's KV.
+        """
+        start = suffix_start(read_from, embeds.shape[1]) if read_from and cache is not None else 0
+        if start and supported(self.lm):
+            hidden = run_from(self.lm, embeds, position_ids, q_block_ids, k_block_ids, cache, start, cache_keyword())
+            return hidden[:, read_from - start :]
         out = self.lm.model(
             inputs_embeds=embeds,
             position_ids=position_ids,
@@ -96,7 +106,7 @@ class Backbone(nn.Module):
             k_block_ids=k_block_ids,
             **{cache_keyword(): cache},
         )
-        return out.last_hidden_state
+        return out.last_hidden_state[:, read_from:]
 
     def logits(self, hidden: torch.Tensor, rows: object = None) -> torch.Tensor:
         """Text logits; `rows` (which prompt each state belongs to) matters only to a scene-aware head

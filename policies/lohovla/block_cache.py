@@ -31,12 +31,14 @@ class BlockCache:
         commit: bool = True,
         positions: torch.Tensor | None = None,
         keep: int | None = None,
+        read_from: int = 0,
     ) -> torch.Tensor:
         """Hidden states (B, L, H) of `embeds` at the next L positions; they see the cache and each other by id.
 
         `positions` (B, L) overrides the default (the next L cache slots) when rows of a batch sit at different
         positions (prompts of different lengths, padding slots with id -1). `keep` commits only the first `keep`
-        new tokens (a D2F step: completed blocks first, then active blocks whose KV must not stay).
+        new tokens (a D2F step: completed blocks first, then active blocks whose KV must not stay). `read_from`:
+        return only the states of `embeds`' columns from there on (the backbone may skip work on the others).
         """
         length = embeds.shape[1]
         block_ids = block_ids.to(self.block_ids.device)
@@ -46,7 +48,7 @@ class BlockCache:
         if positions is None:
             positions = torch.arange(self.length, self.length + length, device=embeds.device)
             positions = positions[None].expand(embeds.shape[0], -1)
-        hidden = self.backbone(embeds, positions, q_ids, k_ids, cache=self.cache)
+        hidden = self.backbone(embeds, positions, q_ids, k_ids, cache=self.cache, read_from=read_from)
         kept = (length if commit else 0) if keep is None else keep
         if kept < length:
             self.cache.crop(kept - length)  # transformers 5: a negative count drops that many trailing tokens

@@ -16,6 +16,8 @@ verification, LoPA and the grounding layer's re-decodings), so D2F still plans e
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 from lohovla.policies.lohovla.action_grounding import cell_probs
@@ -27,10 +29,15 @@ class ColorReader:
     """The backbone's text head, with colour words read off one scene per batch row (dense map + detector cells)."""
 
     def __init__(
-        self, model: LoHoVLAModel, dense: torch.Tensor, pixel_probs: torch.Tensor, lm_weight: float = 0.0
+        self,
+        model: LoHoVLAModel,
+        dense: Callable[[], torch.Tensor],
+        pixel_probs: torch.Tensor,
+        lm_weight: float = 0.0,
     ) -> None:
-        """`dense` (B, C, h, w) the prompt's dense maps; `pixel_probs` (B, K, H, W) the detector's eroded colour
-        probabilities (ColorPresence.pixel_probs) at half resolution."""
+        """`dense()` makes the prompt's dense maps (B, C, h, w) (the first time a colour word could win; planner.py
+        shares it with the action path); `pixel_probs` (B, K, H, W) the detector's eroded colour probabilities
+        (ColorPresence.pixel_probs) at half resolution."""
         if model.refer_map is None or model.presence is None:
             raise ValueError("colour reading needs a refer map (text.refer_colors) and a fitted colour detector")
         self.backbone: Backbone = model.backbone
@@ -39,9 +46,9 @@ class ColorReader:
         known = list(model.presence.colors)
         words = [w for w in model.cfg.text.refer_colors if w in known]
         ids = dict(zip(model.cfg.text.refer_colors, model.refer_ids()))
-        self.ids = torch.tensor([ids[w] for w in words], device=dense.device)
-        cells = cell_probs(pixel_probs, tuple(dense.shape[-2:]), 1)[:, [known.index(w) for w in words]]
-        self.dense, self.cells = dense, cells.flatten(2)  # (B, C, h, w), (B, K, h * w)
+        self.ids = torch.tensor([ids[w] for w in words], device=pixel_probs.device)
+        self.dense, self.pixels = dense, pixel_probs[:, [known.index(w) for w in words]]
+        self._cells: torch.Tensor | None = None
 
     def embed(self, ids: torch.Tensor) -> torch.Tensor:
         return self.backbone.embed(ids)
@@ -53,7 +60,7 @@ class ColorReader:
         flat, states = logits.reshape(-1, logits.shape[-1]), hidden.reshape(-1, hidden.shape[-1])
         n, per = hidden.shape[0], flat.shape[0] // hidden.shape[0]
         if rows is None:
-            rows = torch.arange(n) if self.dense.shape[0] == n else torch.zeros(n, dtype=torch.long)
+            rows = torch.arange(n) if self.pixels.shape[0] == n else torch.zeros(n, dtype=torch.long)
         rows = torch.as_tensor(rows, dtype=torch.long).repeat_interleave(per)
         colour = flat[:, self.ids]
         mass = torch.logsumexp(colour.float(), -1)
@@ -61,10 +68,13 @@ class ColorReader:
         where = torch.nonzero(mass >= others).flatten()  # only here can a colour word win the argmax
         if not len(where):
             return logits
-        dev = self.dense.device
-        r = rows[where.cpu()].to(dev)
-        point = self.refer_map(self.dense[r], states[where]).flatten(1).float().softmax(-1)  # (M, h * w)
-        seen = torch.einsum("mc,mkc->mk", point, self.cells[r]).clamp_min(1e-6)
+        dense = self.dense()
+        if self._cells is None:  # each colour's probability per dense cell, once per prompt
+            self._cells = cell_probs(self.pixels, tuple(dense.shape[-2:]), 1).flatten(2)  # (B, K, h * w)
+        cells = self._cells
+        r = rows[where.cpu()].to(dense.device)
+        point = self.refer_map(dense[r], states[where]).flatten(1).float().softmax(-1)  # (M, h * w)
+        seen = torch.einsum("mc,mkc->mk", point, cells[r]).clamp_min(1e-6)
         read = mass[where, None] + (torch.log(seen) + self.lm_weight * colour[where].float()).log_softmax(-1)
         out = flat.clone()
         out[where[:, None], self.ids[None]] = read.to(out.dtype)

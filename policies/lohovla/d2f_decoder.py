@@ -50,10 +50,13 @@ class TokenIds:
 def row_inputs(row: D2FRow, ids: TokenIds, commit_mode: str) -> tuple[list[int], list[int], list[int], int]:
     """(token ids, sub-task positions, block ids, number committed) of one row's next pass."""
     lo, upto = row.commit_range()
-    starts = {p: b.start for b in row.blocks for p in range(b.start, b.end)}
     toks = [int(row.tokens[p]) for p in range(lo, upto)]
     pos = list(range(lo, upto))
-    bids = [p + 1 if commit_mode == "ar" else starts[p] + 1 for p in pos]
+    if commit_mode == "ar":
+        bids = [p + 1 for p in pos]
+    else:
+        starts = {p: b.start for b in row.blocks for p in range(b.start, b.end)}
+        bids = [starts[p] + 1 for p in pos]
     for first, end in row.active():
         for p in range(first, end):
             t = row.tokens[p]
@@ -112,7 +115,7 @@ def d2f_decode(
         hidden = work.run(backbone.embed(tok.to(dev)), bid.to(dev), positions=pos.to(dev), keep=n_commit)
         # one head call: commit part (AR's choices) and active part (drafts)
         logits = backbone.logits(hidden, wrows)
-        conf, pred = (x.tolist() for x in top_tokens(logits[:, n_commit:], ids))
+        conf, pred = active_tops(logits, n_commit, ids)
         ar = logits[:, :n_commit].argmax(-1).tolist() if cfg.verify and n_commit else None
         for k, i in enumerate(wrows):
             if i in plans:
@@ -152,17 +155,24 @@ def pack(
     """(tokens, block ids, positions) of one pass over the working rows: commits in [0, C), active from C on."""
     n_commit = max(n for _, _, _, n in plans.values())
     width = n_commit + max(len(t) - n for t, _, _, n in plans.values())
-    tok = torch.full((len(wrows), width), pad, dtype=torch.long)
-    bid = torch.full((len(wrows), width), -1, dtype=torch.long)
-    pos = torch.zeros((len(wrows), width), dtype=torch.long)
+    tok, bid, pos = ([[fill] * width for _ in wrows] for fill in (pad, -1, 0))  # lists: one tensor each, at the end
     for k, i in enumerate(wrows):
         if i not in plans:
             continue
         t, p, b, n = plans[i]
-        cols = list(range(n)) + list(range(n_commit, n_commit + len(t) - n))
-        tok[k, cols], bid[k, cols] = torch.tensor(t), torch.tensor(b)
-        pos[k, cols] = torch.tensor(p) + prompt_lens[i]
-    return tok, bid, pos, n_commit
+        cols = [*range(n), *range(n_commit, n_commit + len(t) - n)]
+        for c, token, block, at in zip(cols, t, b, p):
+            tok[k][c], bid[k][c], pos[k][c] = token, block, at + prompt_lens[i]
+    return torch.tensor(tok), torch.tensor(bid), torch.tensor(pos), n_commit
+
+
+def active_tops(logits: torch.Tensor, n_commit: int, ids: TokenIds) -> tuple[list[list[float]], list[list[int]]]:
+    """Per row, top probability and token of the active columns (from `n_commit` on). With verify and a low
+    tau_conf every position is drafted, so most passes have none: then no softmax is run."""
+    if logits.shape[1] == n_commit:
+        return [[] for _ in range(logits.shape[0])], [[] for _ in range(logits.shape[0])]
+    conf, pred = top_tokens(logits[:, n_commit:], ids)
+    return conf.tolist(), pred.tolist()
 
 
 def greedy(backbone: Backbone, hidden: torch.Tensor) -> torch.Tensor:

@@ -17,15 +17,16 @@ COMMIT_MODES = ("ar", "block")  # which mask the final KV of a completed block i
 @dataclass(slots=True)
 class DecodeConfig:
     """Defaults: D2F drafting with AR verification, two blocks drafted in the prefill, rejected drafts' successors
-    kept, tau_conf 0.2 (measured on lohovla-tiny: AR's sub-task at 3.1 tokens per pass, where plain D2F agreed with
-    AR on 24% of sub-tasks; docs/decoding.md). The paper's plain D2F: verify=False, tau_conf=0.9, prefill_blocks=0.
+    kept, tau_conf 0.1 (chosen for planning latency on val states, benchmarks.decode_tune: nearly every draft is
+    then checked at once, 3.36 passes per sub-task against 3.51 at 0.2; verify makes any value return AR's
+    sub-task; docs/decoding.md). The paper's plain D2F: verify=False, tau_conf=0.9, prefill_blocks=0.
     `commit="ar"` keeps the cache identical to AR's, so the action head reads what it was trained on."""
 
     decoder: str = "ar"  # ar | d2f
     block_size: int = 8
     tau_add: float = 0.1  # append a masked block once the last block's decoded share reaches this
     tau_act: float = 0.95  # fully activate block b+1 once block b's decoded share reaches this
-    tau_conf: float = 0.2  # unmask every token whose top probability reaches this (a draft, with verify)
+    tau_conf: float = 0.1  # unmask every token whose top probability reaches this (a draft, with verify)
     first: str = "mask"  # mask: the first block is predicted in place (D2F objective); ar: token 1 from BOS
     commit: str = "ar"  # ar: completed blocks are cached token-causally, as AR training saw clean text; block
     verify: bool = True  # check committed tokens against AR's greedy choice (free, in the commit pass): AR's output
@@ -34,7 +35,7 @@ class DecodeConfig:
     branches: int = 1  # > 1: LoPA-style look-ahead branches per pass (verify, one scene at a time; lopa.py)
     max_tokens: int | None = None  # None: the model's text.max_subtask_tokens
     refer: bool = True  # colour words read where the model points (a model with a refer map; color_reading.py)
-    refer_lm_weight: float = 0.0  # the LM's own colour preference in that reading (0: none; 1: product of experts)
+    refer_lm_weight: float = 1.0  # the LM's own colour preference in that reading (0: none; 1: product of experts)
 
     def __post_init__(self) -> None:
         if self.decoder not in DECODERS:

@@ -11,6 +11,7 @@ keeps the planner from naming colours the scene does not show.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -67,15 +68,26 @@ class LoHoVLAModel(nn.Module):
 
     # --- shared pieces -------------------------------------------------------------------------
     def encode_image(self, color: torch.Tensor, height: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """(input image (B,6,H,W), dense map (B,C,H/2,W/2), image token embeddings (B,N,hidden))."""
+        """(input image (B,6,H,W), dense map (B,C,H/4,W/4), image token embeddings (B,N,hidden))."""
+        img, dense, emb = self.encode_image_lazy(color, height)
+        return img, dense(), emb
+
+    def encode_image_lazy(
+        self, color: torch.Tensor, height: torch.Tensor
+    ) -> tuple[torch.Tensor, Callable[[], torch.Tensor], torch.Tensor]:
+        """`encode_image` with the dense map left as a function that makes it (the same tensor, when called).
+
+        The prompt needs only the image tokens; the dense map is read by the action path alone, after the sub-task
+        is decoded, so a planning step (and a prefill whose map nobody reads) need not wait for it.
+        """
         img = image_tensor(color, height)
-        dense, tok = self.encoder(img)
         if self.pretrained is not None:
-            return img, dense, self.img_proj(self.pretrained(img))
+            return img, lambda: self.encoder(img)[0], self.img_proj(self.pretrained(img))
+        f4, f8, tok = self.encoder.features(img)
         tok = (tok - tok.mean(1, keepdim=True)) / (tok.std(1, keepdim=True) + 1e-5)  # what differs from the scene
         if self.pixel_color is not None:
             tok = torch.cat([tok, self.pixel_color(img)], -1)  # the colour itself, whatever the scene
-        return img, dense, self.img_proj(tok) + self.img_pos
+        return img, lambda: self.encoder.dense(f4, f8), self.img_proj(tok) + self.img_pos
 
     def color_token_ids(self) -> list[int]:
         """The token of each colour word the detector knows (checked once: each must be one token)."""

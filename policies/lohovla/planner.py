@@ -9,6 +9,8 @@ spending a pass on making them (`draft_width`).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -29,12 +31,18 @@ class Prompt:
     (the detector's maps are the scene reading's: scene_reading.py)."""
 
     img: torch.Tensor
-    dense: torch.Tensor
+    make_dense: Callable[[], torch.Tensor]  # the dense maps, made on first use of `dense` (planning needs none)
     cache: BlockCache
     last: torch.Tensor  # (B, H)
     lens: list[int]
     drafts: tuple[torch.Tensor, torch.Tensor] | None = None  # (B, W) top prob and token of the first W positions
     maps: tuple[torch.Tensor, torch.Tensor] | None = None  # the detector's maps, when colour reading read them
+
+    @functools.cached_property
+    def dense(self) -> torch.Tensor:
+        """The dense maps (B, C, H/4, W/4) the action path reads; the encoder's tensor, made once, without grad."""
+        with torch.no_grad():
+            return self.make_dense()
 
 
 def draft_width(cfg: DecodeConfig) -> int:
@@ -61,7 +69,7 @@ def prefill(
     row's prompt; KV not kept) and their predictions come back as `Prompt.drafts`; the cache is the same.
     """
     draft = draft_width(cfg) if cfg is not None else 0
-    img, dense, img_emb = model.encode_image(color, height)
+    img, dense, img_emb = model.encode_image_lazy(color, height)
     dev, n_img, b = img_emb.device, img_emb.shape[1], img_emb.shape[0]
     width = max(len(g) for g in goals) + 1
     ids = torch.full((b, width + draft), model.codec.pad_id, dtype=torch.long)
@@ -80,11 +88,13 @@ def prefill(
     cache = BlockCache(model.backbone, batch=b, device=dev)
     maps = None
     if cfg is not None and cfg.refer and model.refer_map is not None and model.presence is not None:
+        dense = functools.cache(dense)  # made once, for the reader and the action path alike
         maps = model.presence.pixel_maps(color.to(dev), height.to(dev))
         cache.head = ColorReader(model, dense, maps[0], cfg.refer_lm_weight)
-    hidden = cache.run(emb, bids.to(dev), positions=pos.to(dev), keep=n_img + width)
-    last = hidden[torch.arange(b, device=dev), torch.tensor(lens, device=dev) - 1]
-    drafts = predict(cache.head, hidden[:, n_img + width :], token_ids(model)) if draft else None
+    first = min(lens) - 1  # nothing before the shortest prompt's BOS is read
+    hidden = cache.run(emb, bids.to(dev), positions=pos.to(dev), keep=n_img + width, read_from=first)
+    last = hidden[torch.arange(b, device=dev), torch.tensor(lens, device=dev) - 1 - first]
+    drafts = predict(cache.head, hidden[:, n_img + width - first :], token_ids(model)) if draft else None
     return Prompt(img, dense, cache, last, lens, drafts, maps)
 
 

@@ -110,13 +110,22 @@ class ConvEncoder(nn.Module):
         self.token_dim = 2 * w2 if self.pool else w2
 
     def forward(self, img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        f4, f8, tok = self.features(img)
+        return self.dense(f4, f8), tok
+
+    def features(self, img: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(stride-4 features, stride-8 features, tokens (B, N, token_dim)): what `dense` is made from, and the
+        tokens, which are all a planning step needs (the dense map is the action path's)."""
         f4 = self.down4(self.down2(img))
         f8 = self.down8(f4)
         tok = f8
         if self.pool:
             tok = torch.cat([F.avg_pool2d(f8, 2, ceil_mode=True), F.max_pool2d(f8, 2, ceil_mode=True)], 1)
-        dense = self.up4(torch.cat([F.interpolate(f8, size=f4.shape[-2:], mode="nearest"), f4], 1))
-        return dense, tok.flatten(2).transpose(1, 2)
+        return f4, f8, tok.flatten(2).transpose(1, 2)
+
+    def dense(self, f4: torch.Tensor, f8: torch.Tensor) -> torch.Tensor:
+        """The dense map (B, dense_channels, H/4, W/4) from `features`' first two outputs."""
+        return self.up4(torch.cat([F.interpolate(f8, size=f4.shape[-2:], mode="nearest"), f4], 1))
 
 
 class PretrainedTokens(nn.Module):

@@ -1,0 +1,24 @@
+"""Choosing D2F settings: the tuning grid is every combination of the verified decoder, and val states are their own."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from benchmarks.decode_scenes import request_key
+from benchmarks.decode_tune import grid
+from lohovla.policies.lohovla.decode_config import DecodeConfig
+
+
+def test_the_grid_is_every_combination_of_verified_d2f_and_ar() -> None:
+    model = SimpleNamespace(cfg=SimpleNamespace(decode=DecodeConfig(decoder="ar", verify=False, branches=1)))
+    cfgs = grid(model, "tau_conf=0,0.5;keep_drafts=true,false;prefill_blocks=2")
+    assert next(iter(cfgs)) == "ar" and cfgs["ar"].decoder == "ar" and len(cfgs) == 5
+    d2f = {k: v for k, v in cfgs.items() if k != "ar"}
+    assert all(c.decoder == "d2f" and c.verify and c.prefill_blocks == 2 for c in d2f.values())
+    assert {(c.tau_conf, c.keep_drafts) for c in d2f.values()} == {(0, True), (0, False), (0.5, True), (0.5, False)}
+    assert d2f["tau_conf=0.5,keep_drafts=False,prefill_blocks=2"].tau_conf == 0.5
+
+
+def test_val_states_are_cached_apart_and_test_requests_keep_their_key() -> None:
+    assert request_key(["a", "b"], 6, 3) == request_key(["a", "b"], 6, 3, "test") == "a,b|6|3"
+    assert request_key(["a", "b"], 6, 3, "val") != request_key(["a", "b"], 6, 3)
