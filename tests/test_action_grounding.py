@@ -67,16 +67,6 @@ def with_classes(probs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return probs, torch.where(best >= 0.5, index, probs.shape[1])
 
 
-def test_the_flow_may_refine_a_grounded_target_but_not_leave_it() -> None:
-    start = torch.tensor([[[0.0, 0.0], [0.5, 0.5]]])  # pick and place starts (normalised)
-    v = torch.zeros(1, 8)
-    v[0, 0:2] = torch.tensor([0.02, 0.0])  # the pick refined by 0.5 cm over a 0.5 m map: kept
-    v[0, 4:6] = torch.tensor([0.1, 0.5])  # the place moved 10 cm: back to its start
-    out = grounding.within_reach(v, start, 0.02, (0.5, 1.0))
-    assert torch.allclose(out[0, 0:2], v[0, 0:2]) and torch.allclose(out[0, 4:6], start[0, 1])
-    assert torch.equal(out[0, 2:4], v[0, 2:4])  # yaw untouched
-
-
 class _Map(ColorPresence):
     """A detector that sees red only around row PICK and blue only around row PLACE, whatever the image."""
 

@@ -17,7 +17,7 @@ from lohovla.policies.lohovla.policy import LoHoVLAPolicy
 from lohovla.policy_loading import SHIPPED_DIR
 
 SWITCHES = ("evidence_replan", "avoid_failed", "object_check", "color_floor", "size_mask")
-SWITCHES += ("in_place", "zone_mask", "place_apart", "flow_reach", "noop_replans", "noop_retry")
+SWITCHES += ("in_place", "zone_mask", "place_apart", "noop_replans", "noop_retry")
 
 
 def test_every_check_has_a_switch_and_off_turns_them_all_off() -> None:

@@ -72,23 +72,3 @@ def prob_at(cells: torch.Tensor, color: int, xy: torch.Tensor) -> float:
     c = int(((float(xy[0, 0]) + 1) / 2 * w).__floor__())
     r = int(((float(xy[0, 1]) + 1) / 2 * h).__floor__())
     return float(cells[0, color, min(max(r, 0), h - 1), min(max(c, 0), w - 1)])
-
-
-def within_reach(
-    v: torch.Tensor,
-    start: torch.Tensor,
-    reach: float,
-    extent: tuple[float, float],
-    which: tuple[bool, bool] = (True, True),
-) -> torch.Tensor:
-    """Model-space actions v (B, 8) whose pick (place, as `which` says) xy lies more than `reach` metres from its
-    start (B, 2, 2) get the start's xy back: where a hard mask chose the target against the score map, the flow
-    head, which learned the colours the map confused, would drift back towards the block it meant."""
-    v = v.clone()
-    scale = torch.tensor(extent, device=v.device, dtype=v.dtype) / 2
-    for i, off in enumerate((0, 4)):
-        if not which[i]:
-            continue
-        far = ((v[:, off : off + 2] - start[:, i]) * scale).norm(dim=-1) > reach
-        v[far, off : off + 2] = start[far, i].to(v.dtype)
-    return v

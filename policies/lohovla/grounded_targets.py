@@ -12,7 +12,6 @@ checked against what the detector and the heightmap show (the modules named belo
 Each is switched in the grounding config (grounding_config.py); `Targets.interventions` names those that moved a
 chosen point, and `Targets.maps` are the score maps after all of them (for a viewer).
 
-Where the size mask chose a target, `Targets.sized` tells the policy to keep the flow head's refinement near it.
 
 The result says whether the sub-task is a no-op here (nothing of the pick colour left to move, a named block not
 seen, a place on itself with no other object): the policy then plans again before spending a step. `landed`
@@ -49,7 +48,6 @@ class Targets:
     pick_xy: torch.Tensor
     place_xy: torch.Tensor
     noop: bool = False  # the sub-task does nothing here (already done, or names what is not there)
-    sized: tuple[bool, bool] = (False, False)  # pick, place chosen on a face of the named size (a hard mask)
     interventions: list[str] = field(default_factory=list)  # the checks that moved the pick or place start
     maps: tuple[torch.Tensor, torch.Tensor] | None = None  # pick and place logits after the checks
     model_xy: tuple[torch.Tensor, torch.Tensor] | None = None  # the model's own modes, before the checks
@@ -87,7 +85,6 @@ class GroundedTargets:
         if any(not torch.equal(a, b) for a, b in zip(centred, (pick_xy, place_xy))):
             moved.add("size_mask")  # moved onto the sized face's centre
         pick_xy, place_xy = centred
-        sized = (faces[0] is not None, faces[1] is not None)
         if place_c is not None and g.place_apart and metres_apart(pick_xy, place_xy) < g.apart_radius:
             apart = apart_from(place_logits, pick_xy, g.apart_radius, WORKSPACE)
             other = map_mode(apart) if torch.isfinite(apart).any() else None  # None: nowhere else to place
@@ -97,7 +94,7 @@ class GroundedTargets:
                 moved.add("place_apart")
             place_xy = place_xy if placed else other  # a place target apart from the pick: the other object
         maps = (pick_logits, place_logits)
-        return Targets(pick_xy, place_xy, noop, sized, moved.names, maps, moved.first)
+        return Targets(pick_xy, place_xy, noop, moved.names, maps, moved.first)
 
     def landed(self, scene: SceneReading, sub: Subtask, place_world_xy) -> bool:
         """After a step that carried `sub` out: the block sits inside the bowl or zone it names (a block face

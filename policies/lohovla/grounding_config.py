@@ -21,7 +21,6 @@ CHECKS: dict[str, str] = {
     "in_place": "in_place.py: the pick skips blocks already inside the bowl or zone named",
     "zone_mask": "grounded_targets.py: a place in a zone only where its colour is seen",
     "place_apart": "grounded_targets.py: a place on the pick point moves to the other object of that colour",
-    "flow_reach": "action_grounding.py: the flow may not move a size-masked point far",
     "noop_replan": "policy.py: a sub-task whose action is a no-op here is planned again",
     "noop_retry": "policy.py: a kept sub-task found done on a retry is planned again at once",
 }
@@ -44,7 +43,6 @@ class GroundingConfig:
     in_place: bool = True
     zone_mask: bool = True
     place_apart: bool = True
-    flow_reach: bool = True
     noop_replans: int = 2  # noop_replan: how often a planned no-op is planned again; 0: off
     noop_retry: bool = True
     # the checks' parameters
@@ -57,7 +55,6 @@ class GroundingConfig:
     inside_ring: tuple[float, float] = (0.025, 0.045)  # that ring's inner and outer half-widths (m, in_place.py)
     face_share: float = 0.75  # size_mask: a face holds a disk this share of its block's size (envs.spec sizes)
     face_tol: float = 0.008  # heights within this (m) are one face
-    reach: float = 0.02  # flow_reach: the flow may move a size-masked pick/place this far (m), no farther
 
     def __post_init__(self) -> None:
         if self.avoid_failed < 0 or self.noop_replans < 0:
@@ -85,7 +82,6 @@ class GroundingConfig:
             in_place=False,
             zone_mask=False,
             place_apart=False,
-            flow_reach=False,
             noop_replans=0,
             noop_retry=False,
         )

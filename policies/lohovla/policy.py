@@ -25,7 +25,6 @@ import torch
 from lohovla.policies.base import Action, Feedback, Step
 from lohovla.policies.closed_loop import FailedSubtasks, ReplanRule
 from lohovla.policies.lohovla.action_codec import decode_action
-from lohovla.policies.lohovla.action_grounding import WORKSPACE, within_reach
 from lohovla.policies.lohovla.action_head import flow_sample, map_mode
 from lohovla.policies.lohovla.block_cache import BlockCache
 from lohovla.policies.lohovla.explain import explain
@@ -133,10 +132,6 @@ class LoHoVLAPolicy:
             t = Targets(*modes, maps=(pick_logits, place_logits), model_xy=modes)
         start = torch.stack([t.pick_xy, t.place_xy], 1)
         v = flow_sample(m.flow, start, img, dense, h, self.flow_steps, m.cfg.action.start_sigma, self.gen)
-        if t.sized != (False, False) and self.g.flow_reach:
-            kept = within_reach(v, start, self.g.reach, WORKSPACE, t.sized)
-            t.interventions += [] if torch.equal(kept, v) else ["flow_reach"]
-            v = kept
         if not torch.isfinite(v).all():  # never sent to a robot: a bug in the checks above, not a bad scene
             raise RuntimeError(f"non-finite action for {self.model.codec.decode(self.subtask_ids)!r}")
         return decode_action(v[0].cpu().numpy(), np.asarray(height)), t
