@@ -5,7 +5,8 @@
 A failed episode is put in one of two groups:
 - planning: some planned sub-task was one the oracle would not accept; of these, "off-split colour" counts the
   ones whose first wrong sub-task names a colour the split's long-horizon scenes never show (val and test scenes
-  use the EVAL colours: a TRAIN-only colour such as brown is certainly absent), the colour-naming failure;
+  use the EVAL colours: a TRAIN-only colour such as brown is absent, except as a distractor of B, C, F or I,
+  whose distractors take colours from all 11), the colour-naming failure;
 - acting: every sub-task was acceptable, yet the goal was not reached (a grasp or place missed, steps ran out).
 The most frequent wrong sub-tasks are listed as templates (colour words replaced by <color>), which shows what the
 planner has not learned. Prints a table per file and writes benchmarks/results/failure_analysis.json.
