@@ -33,6 +33,19 @@ def test_save_load_round_trip(tmp_path) -> None:
         assert torch.equal(a[k], b[k])
 
 
+def test_a_retired_check_loads_with_a_warning_and_an_unknown_key_does_not(tmp_path) -> None:
+    path = save_checkpoint(build_model(micro_config()), str(tmp_path / "m"))
+    config = json.loads((path / "config.json").read_text())
+    config["model"]["grounding"]["flow_reach"] = True  # written by a version that still had that check
+    (path / "config.json").write_text(json.dumps(config))
+    with pytest.warns(UserWarning, match=r"\['flow_reach'\] are retired"):
+        assert load_model(path).cfg.grounding == build_model(micro_config()).cfg.grounding
+    config["model"]["grounding"]["typo_check"] = True
+    (path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="unknown \\['typo_check'\\]"):
+        load_model(path)
+
+
 def test_load_policy_dispatches_checkpoint_dirs(tmp_path) -> None:
     import lohovla
 

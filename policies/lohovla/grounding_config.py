@@ -3,11 +3,13 @@
 The checks are rules beside the model (DESIGN.md "grounding layer"): each has a name (`CHECKS`, what
 `Step.interventions` records), a switch here, and the module that holds it. The config is saved whole with the
 checkpoint (`model.grounding` in config.json) and loading refuses unknown or missing keys, so a changed code
-default never silently changes a shipped policy. `GroundingConfig.off()` is the model alone.
+default never silently changes a shipped policy. `GroundingConfig.off()` is the model alone. A check that val
+removed is `RETIRED`: an older checkpoint still loads, with a warning that its setting no longer acts.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -95,8 +97,24 @@ class GroundingConfig:
         return replace(self, **values)
 
 
-def check_complete(values: dict[str, Any], where: str) -> None:
-    """A checkpoint's grounding section must name every setting, and only known ones (one clear line if not)."""
+#: Settings of checks that were removed after measuring them on val (docs/generalisation.md), and why.
+RETIRED: dict[str, str] = {
+    "color_bias": "the colour bias cost more val episodes than it saved",
+    "min_prob": "it was the colour bias's threshold",
+    "flow_reach": "it changed no val episode",
+    "reach": "it was flow_reach's distance",
+}
+
+
+def check_complete(values: dict[str, Any], where: str) -> dict[str, Any]:
+    """A checkpoint's grounding section must name every setting, and only known ones (one clear line if not).
+
+    Returns it without retired settings (each named in a warning: that checkpoint now runs without the check)."""
+    retired = sorted(set(values) & set(RETIRED))
+    if retired:
+        why = "; ".join(f"{k}: {RETIRED[k]}" for k in retired)
+        warnings.warn(f"{where}: grounding settings {retired} are retired and ignored ({why})", stacklevel=2)
+        values = {k: v for k, v in values.items() if k not in RETIRED}
     known = {f.name for f in fields(GroundingConfig)}
     missing, unknown = sorted(known - set(values)), sorted(set(values) - known)
     if missing or unknown:
@@ -105,6 +123,7 @@ def check_complete(values: dict[str, Any], where: str) -> None:
             + (f"; missing {missing}" if missing else "")
             + (f"; unknown {unknown}" if unknown else "")
         )
+    return values
 
 
 def grounding_settings(saved: GroundingConfig, grounding: bool | dict[str, Any] | GroundingConfig) -> GroundingConfig:

@@ -57,7 +57,7 @@ def load_model(path: Path | str, device: str = "cpu") -> LoHoVLAModel:
     config = json.loads((path / "config.json").read_text())
     if config.get("format") != FORMAT:
         raise ValueError(f"{path}/config.json is not a LoHoVLA checkpoint (format {config.get('format')!r})")
-    check_complete(config["model"].get("grounding", {}), f"{path}/config.json")
+    config["model"]["grounding"] = check_complete(config["model"].get("grounding", {}), f"{path}/config.json")
     cfg = ModelConfig.from_dict(config["model"])
     cfg.backbone.path = None  # the weights below replace the pretrained ones; the architecture comes from the dict
     if cfg.vision.kind == "pretrained" and cfg.vision.path and not Path(cfg.vision.path).exists():
