@@ -40,6 +40,7 @@ def test_a_retired_check_loads_with_a_warning_and_an_unknown_key_does_not(tmp_pa
     (path / "config.json").write_text(json.dumps(config))
     with pytest.warns(UserWarning, match=r"\['flow_reach'\] are retired"):
         assert load_model(path).cfg.grounding == build_model(micro_config()).cfg.grounding
+    del config["model"]["grounding"]["flow_reach"]
     config["model"]["grounding"]["typo_check"] = True
     (path / "config.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match="unknown \\['typo_check'\\]"):
