@@ -3,8 +3,9 @@
     python -m lohovla.training.copy_detector lohovla/checkpoints/lohovla-tiny runs/refer-scratch/final runs/x
 
 The detector reads raw pixels, never the model's features (color_fit.py), so a fitted one means the same in any
-checkpoint. A development shortcut for evaluating a new run on val: the recipe that ships runs the fit itself
-(scripts/train_tiny.sh). The copy records where its detector came from (`detector_copied_from`).
+checkpoint. A development shortcut for evaluating a new run on val: a fresh fit gives a detector of the same val
+quality but not the same weights, and the recipe that ships runs the fit itself (scripts/train_tiny.sh). The copy
+records where its detector came from (`detector_copied_from`).
 """
 
 from __future__ import annotations
