@@ -57,7 +57,7 @@ def _reader(model: LoHoVLAModel, logits: torch.Tensor, colour_at: dict[tuple[int
     probs = torch.zeros(1, len(COLORS), 160, 80)
     for (r, c), k in colour_at.items():
         probs[0, k, 4 * r : 4 * r + 4, 4 * c : 4 * c + 4] = 0.9
-    reader = ColorReader(model, lambda: dense, probs)
+    reader = ColorReader(model, lambda: dense, probs, lm_weight=0.0)  # the scene alone
     reader.backbone = FixedHead(logits)
     return reader
 
@@ -91,7 +91,7 @@ def test_no_colour_word_can_win_so_nothing_changes() -> None:
 def test_reading_needs_a_refer_map_and_a_detector() -> None:
     model = refer_model(refer=False)
     with pytest.raises(ValueError, match="refer map"):
-        ColorReader(model, lambda: torch.zeros(1, 16, 40, 20), torch.zeros(1, len(COLORS), 160, 80))
+        ColorReader(model, lambda: torch.zeros(1, 16, 40, 20), torch.zeros(1, len(COLORS), 160, 80), 1.0)
 
 
 def test_refer_targets_point_the_pick_colour_at_the_pick_and_the_place_colour_at_the_place() -> None:

@@ -33,11 +33,11 @@ class ColorReader:
         model: LoHoVLAModel,
         dense: Callable[[], torch.Tensor],
         pixel_probs: torch.Tensor,
-        lm_weight: float = 0.0,
+        lm_weight: float,
     ) -> None:
         """`dense()` makes the prompt's dense maps (B, C, h, w) (the first time a colour word could win; planner.py
         shares it with the action path); `pixel_probs` (B, K, H, W) the detector's eroded colour probabilities
-        (ColorPresence.pixel_probs) at half resolution."""
+        (ColorPresence.pixel_probs) at half resolution; `lm_weight` is `DecodeConfig.refer_lm_weight`."""
         if model.refer_map is None or model.presence is None:
             raise ValueError("colour reading needs a refer map (text.refer_colors) and a fitted colour detector")
         self.backbone: Backbone = model.backbone

@@ -5,8 +5,8 @@ writes the sub-task; a readout token after the sub-task summarises what to do fo
 `text.refer_colors`, wherever the LM writes a colour word it also points at the object the word names (the refer
 map: pick or place position of the step), so decoding can read that colour off the scene (color_reading.py). With
 `text.use_subtask=False` it is the vanilla-VLA baseline: [image][goal][BOS][readout], no sub-task. With
-`grounding.colors` it also carries a per-pixel colour detector (color_presence.py, fitted after training) that
-keeps the planner from naming colours the scene does not show.
+`grounding.colors` it also carries a per-pixel colour detector (color_presence.py, fitted after training) that the
+grounding checks and the colour reading read.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from lohovla.policies.lohovla.backbone import Backbone
 from lohovla.policies.lohovla.color_presence import ColorPresence
 from lohovla.policies.lohovla.config import ModelConfig
 from lohovla.policies.lohovla.sequence import Layout, build_layout
+from lohovla.policies.lohovla.subtask import place_cut
 from lohovla.policies.lohovla.tokenizer import TextCodec
 from lohovla.policies.lohovla.vision import ConvEncoder, PixelColor, PretrainedTokens, image_tensor, token_grid
 
@@ -92,19 +93,18 @@ class LoHoVLAModel(nn.Module):
     def color_token_ids(self) -> list[int]:
         """The token of each colour word the detector knows (checked once: each must be one token)."""
         if getattr(self, "_color_ids", None) is None:
-            ids = [self.codec.encode(w) for w in self.presence.colors]
-            bad = [w for w, t in zip(self.presence.colors, ids) if len(t) != 1]
-            if bad:
-                raise ValueError(f"colour words {bad} are not single tokens of this model's vocabulary")
-            self._color_ids = [t[0] for t in ids]
+            self._color_ids = self._single_tokens(self.presence.colors, "colour words")
         return self._color_ids
 
     def refer_ids(self) -> list[int]:
         """The token of each colour word the refer map points for (`text.refer_colors`), in that order."""
-        ids = [self.codec.encode(w) for w in self.cfg.text.refer_colors]
-        bad = [w for w, t in zip(self.cfg.text.refer_colors, ids) if len(t) != 1]
+        return self._single_tokens(self.cfg.text.refer_colors, "refer colour words")
+
+    def _single_tokens(self, words: tuple[str, ...], what: str) -> list[int]:
+        ids = [self.codec.encode(w) for w in words]
+        bad = [w for w, t in zip(words, ids) if len(t) != 1]
         if bad:
-            raise ValueError(f"refer colour words {bad} are not single tokens of this model's vocabulary")
+            raise ValueError(f"{what} {bad} are not single tokens of this model's vocabulary")
         return [t[0] for t in ids]
 
     def word_id(self, word: str) -> int:
@@ -230,7 +230,7 @@ def refer_targets(
     """(sample, position, xy) of every text target that is a colour word of a step with an action and a text loss
     (AR's shifted and D2F's in-place predictions alike). The colour before "place" names the picked object, the one
     after it the place (the sub-task template, subtask.py): xy is the step's pick or place position."""
-    cut = torch.tensor([s.index(place_id) if s and place_id in s else len(s or ()) for s in batch.subtasks])
+    cut = torch.tensor([place_cut(s or (), place_id) for s in batch.subtasks])
     rows = lay.rows
     keep = torch.isin(lay.targets, torch.tensor(color_ids)) & batch.has_action.cpu()[rows]
     keep &= batch.text_weight.cpu()[rows] > 0

@@ -64,9 +64,14 @@ class Subtask:
         return self.place_kind in FLAT_KINDS
 
 
+def place_cut(tokens: Sequence[int], place_id: int) -> int:
+    """Where the place half starts: the position of "place" (the pick's words come before it), else the length."""
+    return list(tokens).index(place_id) if place_id in tokens else len(tokens)
+
+
 def word_positions(tokens: Sequence[int], ids: Sequence[int], place_id: int) -> tuple[int | None, int | None]:
     """Positions of the pick's word among `ids` (the last before "place") and of the place's (the first after)."""
-    cut = list(tokens).index(place_id) if place_id in tokens else len(tokens)
+    cut = place_cut(tokens, place_id)
     before = [j for j in range(cut) if tokens[j] in ids]
     after = [j for j in range(cut, len(tokens)) if tokens[j] in ids]
     return (before[-1] if before else None), (after[0] if after else None)
