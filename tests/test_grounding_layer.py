@@ -67,7 +67,7 @@ def test_grounding_off_is_the_model_alone(shipped) -> None:
     policy, step = _first_step(shipped, grounding=False)
     assert policy.rule.strategy == "threshold" and policy.rule.k == 2 and policy.failed.keep == 0
     assert step.interventions == []
-    _, on = _first_step(shipped)
+    _, on = _first_step(shipped, grounding={"color_floor": True})  # a switch that is off by default, on
     assert on.subtask == step.subtask  # this scene's sub-task needs no check
     assert "color_floor" in on.interventions  # the colour floor moved the grounded policy's pick or place
     assert not np.array_equal(on.action.as_array(), step.action.as_array())
