@@ -80,7 +80,9 @@ class _Map(ColorPresence):
 @pytest.fixture(scope="module")
 def grounded_model():
     model = sharp_model()
-    model.cfg.grounding = GroundingConfig(colors=COLORS, channels=4, action_floor=1e-6, action_dilate=1)
+    # every check on, the ones off by default included: these tests are about what each check does
+    on = {"evidence_replan": True, "color_floor": True, "in_place": True, "zone_mask": True}
+    model.cfg.grounding = GroundingConfig(colors=COLORS, channels=4, action_floor=1e-6, action_dilate=1, **on)
     model.presence = _Map(COLORS, channels=4)
     model.cfg.action.start_sigma = 0.0
     with torch.no_grad():
