@@ -20,6 +20,7 @@ from typing import Any
 
 from benchmarks.common import print_table, write_json
 from lohovla.evaluation.reference import LETTERS
+from lohovla.policies.lohovla.grounding_config import CHECKS, switch_off
 
 
 def episodes_by_key(payload: dict) -> dict[tuple[str, int], dict]:
@@ -63,13 +64,32 @@ def compare(on: dict, off: dict, check: str) -> dict[str, Any]:
     }
 
 
+def off_runs(on: dict) -> list[tuple[str, list[str], str]]:
+    """The off-runs one round needs: (check, the tasks where it intervened, its lohovla-eval grounding override),
+    for every check that intervened at all in the all-on run (scripts/ablate_checks.sh runs them)."""
+    plan = []
+    for check in CHECKS:
+        tasks = sorted(intervened_tasks(on, check))
+        if tasks:
+            ((name, value),) = switch_off(check).items()
+            plan.append((check, tasks, f"{name}: {json.dumps(value)}"))
+    return plan
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--on", required=True, help="results.json with every check on")
-    parser.add_argument("--off", nargs="+", required=True, help="CHECK=results.json with that check off")
+    parser.add_argument("--off", nargs="+", help="CHECK=results.json with that check off")
+    parser.add_argument("--plan", action="store_true", help="print the off-runs to make: check, tasks, override")
     parser.add_argument("--out", default="benchmarks/results/check_ablation_val.json")
     args = parser.parse_args()
     on = json.loads(Path(args.on).read_text())
+    if args.plan:
+        for check, tasks, override in off_runs(on):
+            print(f"{check}\t{','.join(tasks)}\t{override}")
+        return
+    if not args.off:
+        raise SystemExit("--off CHECK=PATH ... is required (or --plan)")
     base = {row["letter"]: float(row["success_rate"]) for row in on["per_task"].values()}
     rows: dict[str, Any] = {"all checks on": {"success_rate": base, "mean": sum(base.values()) / len(base)}}
     files = {"all checks on": args.on}

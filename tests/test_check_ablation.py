@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.check_ablation import compare
+from benchmarks.check_ablation import compare, off_runs
 from lohovla.evaluation.reference import LETTERS
 
 
@@ -41,3 +41,11 @@ def test_a_skipped_task_where_the_check_acted_is_refused() -> None:
     off = run({x: [True] for x in LETTERS if x != "E"})
     with pytest.raises(SystemExit, match=r"skipped.*E"):
         compare(on, off, "zone_mask")
+
+
+def test_the_plan_reruns_each_check_only_where_it_acted_with_its_off_setting() -> None:
+    on = run({x: [True] for x in LETTERS}, {"B": {"object_check": 3}, "E": {"noop_replan": 2, "object_check": 1}})
+    assert off_runs(on) == [
+        ("object_check", ["B", "E"], "object_check: false"),
+        ("noop_replan", ["E"], "noop_replans: 0"),
+    ]

@@ -12,7 +12,7 @@ import pytest
 
 import lohovla
 from lohovla.policies.base import Feedback
-from lohovla.policies.lohovla.grounding_config import CHECKS, GroundingConfig
+from lohovla.policies.lohovla.grounding_config import CHECKS, GroundingConfig, switch_off
 from lohovla.policies.lohovla.policy import LoHoVLAPolicy
 from lohovla.policy_loading import SHIPPED_DIR
 
@@ -81,3 +81,17 @@ def test_a_step_explains_itself_in_heightmap_pixels(shipped) -> None:
     r, c = step.explain["pick_px"]
     assert step.explain["pick_scores"][r, c] > 0  # the pick lies where the grounded map allows
     assert "subtask_before_checks" not in step.explain  # no check rewrote this sub-task
+
+
+def test_switch_off_turns_one_check_off_and_together_they_are_off() -> None:
+    on = {"evidence_replan": True, "color_floor": True, "in_place": True, "zone_mask": True}
+    every = GroundingConfig(colors=("red",), **on)
+    settings = {}
+    for check in CHECKS:
+        one = switch_off(check)
+        changed = {s for s in SWITCHES if getattr(every.with_overrides(one), s) != getattr(every, s)}
+        assert changed == set(one), check  # exactly its own switch moves
+        settings |= one
+    assert every.with_overrides(settings) == every.off()
+    with pytest.raises(KeyError, match="unknown check"):
+        switch_off("flow_reach")

@@ -98,6 +98,14 @@ class GroundingConfig:
         return replace(self, **values)
 
 
+def switch_off(check: str) -> dict[str, Any]:
+    """The one setting that turns `check` (a name in CHECKS) off: its switch, at `GroundingConfig.off()`'s value."""
+    if check not in CHECKS:
+        raise KeyError(f"unknown check {check!r}; the checks are {sorted(CHECKS)}")
+    name = check if check in {f.name for f in fields(GroundingConfig)} else f"{check}s"  # noop_replan: a count
+    return {name: getattr(GroundingConfig().off(), name)}
+
+
 #: Settings of checks that were removed after measuring them on val (docs/generalisation.md), and why.
 RETIRED: dict[str, str] = {
     "color_bias": "the colour bias cost more val episodes than it saved",
