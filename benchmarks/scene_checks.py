@@ -1,14 +1,11 @@
-"""How well the action checks read scenes, against the simulator's object poses and sizes.
+"""How well the size check reads scenes, against the simulator's object poses and sizes.
 
     python -m benchmarks.scene_checks --episodes 10
 
 Test episodes driven by the oracle (reset, then up to `--steps` oracle steps), so the scenes are the ones a
-policy meets mid-task. Two readings of the half-resolution heightmap and the shipped detector's classes:
-
-- block sizes (policies/lohovla/block_size.py): every block not covered by another, on C and G, read at its
-  centre pixel as a smaller block's face, a bigger block's, or neither;
-- in place (policies/lohovla/in_place.py): the ring share at the centre of every block beside a bowl or zone of
-  its colour, on B and E, for blocks wholly inside (2 cm margin) and wholly outside.
+policy meets mid-task. The block sizes (policies/lohovla/block_size.py) read off the half-resolution heightmap:
+every block not covered by another, on C and G, read at its centre pixel as a smaller block's face, a bigger
+block's, or neither.
 
 Writes benchmarks/results/scene_checks.json.
 """
@@ -20,7 +17,6 @@ import argparse
 from benchmarks.common import print_table, write_json
 
 SIZE_TASKS = ("stack-smaller-over-bigger-with-same-color", "stack-blocks-of-same-size")
-PLACE_TASKS = ("put-block-into-matching-bowl", "put-even-blocks-in-same-color-zone")
 
 
 def _oracle_scenes(task: str, episodes: int, steps: int, first_seed: int):
@@ -61,12 +57,10 @@ def main() -> None:
     import torch
 
     import lohovla
-    from lohovla.policies.lohovla.in_place import metres_to_pixels, ring_share
 
     torch.set_num_threads(1)
     policy = lohovla.load_policy(args.policy)
-    g, colors = policy.model.cfg.grounding, list(policy.model.cfg.grounding.colors)
-    rows, out = [], {"sizes": {}, "in_place": {}}
+    rows, out = [], {"sizes": {}}
     for task in SIZE_TASKS:
         counts = {"smaller: right": 0, "smaller: wrong": 0, "smaller: neither": 0}
         counts.update({"bigger: right": 0, "bigger: wrong": 0, "bigger: neither": 0})
@@ -94,48 +88,6 @@ def main() -> None:
         right = counts["smaller: right"] + counts["bigger: right"]
         detail = ", ".join(f"{k} {v}" for k, v in counts.items() if v and not k.endswith("right"))
         rows.append({"task": task, "check": "block sizes", "right": f"{right}/{sum(counts.values())}", "else": detail})
-    for task in PLACE_TASKS:
-        inside, outside = [], []
-        for obs, info in _oracle_scenes(task, args.episodes, args.steps, args.first_seed):
-            _, scene = policy._prefill(obs)
-            inner, outer = (metres_to_pixels(x, scene.pixel) for x in g.inside_ring)
-            for f in (o for o in info["objects"] if o["kind"] in ("bowl", "zone")):
-                c_idx = colors.index(f["color"])
-                share = ring_share(scene.classes, scene.height, c_idx, len(colors), g.stand_height, inner, outer)
-                for o in (b for b in info["objects"] if b["kind"] == "block" and b["color"] == f["color"]):
-                    d = np.asarray(o["position"][:2]) - np.asarray(f["position"][:2])
-                    if f["kind"] == "bowl":
-                        dist, half = float(np.hypot(*d)), 0.06
-                    else:  # distance along the zone's own axes
-                        yaw = -f["yaw"]
-                        lx = np.cos(yaw) * d[0] - np.sin(yaw) * d[1]
-                        ly = np.sin(yaw) * d[0] + np.cos(yaw) * d[1]
-                        dist, half = float(max(abs(lx), abs(ly))), f["size"] / 2
-                    r, c = _pixel(o["position"])
-                    if dist < half - 0.02:
-                        inside.append(float(share[0, r, c]))
-                    elif dist > half + 0.02:
-                        outside.append(float(share[0, r, c]))
-        judged_in = sum(v >= g.inside_share for v in inside)
-        judged_out = sum(v < g.inside_share for v in outside)
-        out["in_place"][task] = {
-            "inside": len(inside),
-            "inside_min_share": min(inside, default=None),
-            "inside_judged_in": judged_in,
-            "outside": len(outside),
-            "outside_max_share": max(outside, default=None),
-            "outside_judged_out": judged_out,
-            "min_share": g.inside_share,
-        }
-        rows.append(
-            {
-                "task": task,
-                "check": "in place",
-                "right": f"{judged_in + judged_out}/{len(inside) + len(outside)}",
-                "else": f"inside min share {min(inside, default=float('nan')):.2f}, "
-                f"outside max {max(outside, default=float('nan')):.2f} (threshold {g.inside_share})",
-            }
-        )
     print_table(rows, ["task", "check", "right", "else"])
     write_json({"episodes": args.episodes, "steps": args.steps, "first_seed": args.first_seed, **out}, args.out)
 

@@ -37,7 +37,7 @@ train lohovla_tiny vanilla_tiny
 train lohovla_tiny_ft vanilla_tiny_ft
 
 # 3. lohovla-tiny's colour detector (the other weights stay as trained), into a copy so a rerun keeps it: the
-#    grounding checks read it (named objects must be seen, zones and places apart: policies/lohovla/color_presence.py,
+#    grounding checks read it (named objects must be seen, sizes, places apart: policies/lohovla/color_presence.py,
 #    object_check.py, grounded_targets.py).
 [ -f runs/lohovla-tiny-grounded/color_fit.json ] ||
   lohovla-fit-colors checkpoint=runs/lohovla-tiny-ft/final out=runs/lohovla-tiny-grounded threads="$THREADS" \

@@ -30,17 +30,17 @@ def test_paired_flips_and_skipped_tasks_taken_from_the_on_run() -> None:
 
 
 def test_a_check_that_only_loses_episodes_when_off_helps() -> None:
-    on = run({x: [True, True] for x in LETTERS}, {x: {"zone_mask": 1} for x in LETTERS})
+    on = run({x: [True, True] for x in LETTERS}, {x: {"place_apart": 1} for x in LETTERS})
     off = run({x: [x != "E", True] for x in LETTERS})
-    got = compare(on, off, "zone_mask")
+    got = compare(on, off, "place_apart")
     assert got["helps"] and got["lost_without"] == 1 and got["won_without"] == 0
 
 
 def test_a_skipped_task_where_the_check_acted_is_refused() -> None:
-    on = run({x: [True] for x in LETTERS}, {"E": {"zone_mask": 2}})
+    on = run({x: [True] for x in LETTERS}, {"E": {"place_apart": 2}})
     off = run({x: [True] for x in LETTERS if x != "E"})
     with pytest.raises(SystemExit, match=r"skipped.*E"):
-        compare(on, off, "zone_mask")
+        compare(on, off, "place_apart")
 
 
 def test_the_plan_reruns_each_check_only_where_it_acted_with_its_off_setting() -> None:

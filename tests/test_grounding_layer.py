@@ -16,8 +16,7 @@ from lohovla.policies.lohovla.grounding_config import CHECKS, GroundingConfig, s
 from lohovla.policies.lohovla.policy import LoHoVLAPolicy
 from lohovla.policy_loading import SHIPPED_DIR
 
-SWITCHES = ("evidence_replan", "avoid_failed", "object_check", "color_floor", "size_mask")
-SWITCHES += ("in_place", "zone_mask", "place_apart", "noop_replans", "noop_retry")
+SWITCHES = ("avoid_failed", "object_check", "size_mask", "place_apart", "noop_replans", "noop_retry")
 
 
 def test_every_check_has_a_switch_and_off_turns_them_all_off() -> None:
@@ -40,11 +39,11 @@ def test_loading_refuses_a_grounding_section_with_missing_or_unknown_keys(tmp_pa
     shutil.copytree(SHIPPED_DIR / "lohovla-tiny", ckpt)
     config = json.loads((ckpt / "config.json").read_text())
     if change == "missing":
-        del config["model"]["grounding"]["zone_mask"]
+        del config["model"]["grounding"]["place_apart"]
     else:
         config["model"]["grounding"]["hard_zone"] = True
     (ckpt / "config.json").write_text(json.dumps(config))
-    with pytest.raises(ValueError, match=f"{change} .*(zone_mask|hard_zone)"):
+    with pytest.raises(ValueError, match=f"{change} .*(place_apart|hard_zone)"):
         lohovla.load_policy(str(ckpt))
 
 
@@ -53,9 +52,9 @@ def shipped():
     return lohovla.load_policy("lohovla-tiny")
 
 
-def _first_step(shipped, **kwargs):
+def _first_step(shipped, task: str = "pick-and-place-primitive", **kwargs):
     policy = LoHoVLAPolicy(shipped.model, **kwargs)
-    env = lohovla.make_env("pick-and-place-primitive", split="test", mode="fast")
+    env = lohovla.make_env(task, split="test", mode="fast")
     obs, info = env.reset(seed=10001)
     policy.reset(obs["goal"])
     step = policy.act(obs, Feedback(step=0, reward=0.0, info=info))
@@ -64,12 +63,13 @@ def _first_step(shipped, **kwargs):
 
 
 def test_grounding_off_is_the_model_alone(shipped) -> None:
-    policy, step = _first_step(shipped, grounding=False)
+    task = "stack-smaller-over-bigger-with-same-color"  # "the smaller ... on the bigger ...": sizes to mask
+    policy, step = _first_step(shipped, task, grounding=False)
     assert policy.rule.strategy == "threshold" and policy.rule.k == 2 and policy.failed.keep == 0
     assert step.interventions == []
-    _, on = _first_step(shipped, grounding={"color_floor": True})  # a switch that is off by default, on
-    assert on.subtask == step.subtask  # this scene's sub-task needs no check
-    assert "color_floor" in on.interventions  # the colour floor moved the grounded policy's pick or place
+    _, on = _first_step(shipped, task)
+    assert on.subtask == step.subtask  # the plan checks leave this sub-task alone
+    assert "size_mask" in on.interventions  # the size mask moved the grounded policy's pick or place
     assert not np.array_equal(on.action.as_array(), step.action.as_array())
 
 
@@ -84,8 +84,7 @@ def test_a_step_explains_itself_in_heightmap_pixels(shipped) -> None:
 
 
 def test_switch_off_turns_one_check_off_and_together_they_are_off() -> None:
-    on = {"evidence_replan": True, "color_floor": True, "in_place": True, "zone_mask": True}
-    every = GroundingConfig(colors=("red",), **on)
+    every = GroundingConfig(colors=("red",))
     settings = {}
     for check in CHECKS:
         one = switch_off(check)
@@ -94,4 +93,4 @@ def test_switch_off_turns_one_check_off_and_together_they_are_off() -> None:
         settings |= one
     assert every.with_overrides(settings) == every.off()
     with pytest.raises(KeyError, match="unknown check"):
-        switch_off("flow_reach")
+        switch_off("color_floor")  # retired

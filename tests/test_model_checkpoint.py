@@ -37,10 +37,11 @@ def test_a_retired_check_loads_with_a_warning_and_an_unknown_key_does_not(tmp_pa
     path = save_checkpoint(build_model(micro_config()), str(tmp_path / "m"))
     config = json.loads((path / "config.json").read_text())
     config["model"]["grounding"]["flow_reach"] = True  # written by a version that still had that check
+    config["model"]["grounding"]["color_floor"] = False  # and by one from before the later four went
     (path / "config.json").write_text(json.dumps(config))
-    with pytest.warns(UserWarning, match=r"\['flow_reach'\] are retired"):
+    with pytest.warns(UserWarning, match=r"\['color_floor', 'flow_reach'\] are retired.*color_floor: it changed"):
         assert load_model(path).cfg.grounding == build_model(micro_config()).cfg.grounding
-    del config["model"]["grounding"]["flow_reach"]
+    del config["model"]["grounding"]["flow_reach"], config["model"]["grounding"]["color_floor"]
     config["model"]["grounding"]["typo_check"] = True
     (path / "config.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match="unknown \\['typo_check'\\]"):

@@ -17,9 +17,9 @@ def test_word_positions_split_at_place() -> None:
 def test_parse_names_colours_sizes_and_kind() -> None:
     sub = parse([1, 38, 12, 20, 5, 4, 39, 11, 21, 6], WORDS)  # "... smaller green block ... place ... bigger blue bowl"
     assert (sub.pick_color, sub.place_color, sub.pick_size, sub.place_size) == (2, 1, 0, 1)
-    assert sub.place_kind == "bowl" and sub.places_flat and (sub.pick_at, sub.place_at) == (2, 7)
+    assert sub.place_kind == "bowl" and (sub.pick_at, sub.place_at) == (2, 7)
     on_block = parse([1, 10, 20, 5, 4, 11, 20], WORDS)
-    assert on_block.place_kind == "block" and not on_block.places_flat and on_block.pick_size is None
+    assert on_block.place_kind == "block" and on_block.pick_size is None
 
 
 def test_parse_without_a_place_colour_or_kind() -> None:

@@ -1,12 +1,8 @@
-"""Grounded actions: the pick (place) score map may only peak where the colour its text names is seen.
+"""Score-map helpers of the grounding layer (grounded_targets.py, color_reading.py): colour probabilities and pixel
+masks per score-map cell, distances in metres between normalised points, and a colour's probability at one.
 
-The score maps learned "red" from long-horizon scenes where red is the only reddish colour, so in a test scene with
-an orange bowl beside the red one the place map often peaks on the orange bowl, although the sub-task says red
-(on put-block-into-matching-bowl, most steps with a valid sub-task that earned nothing did this). The colour
-detector (color_presence.py) tells red from orange anywhere: it was fitted on the primitives, which show all 11
-colours. So the score map's logits get log p(named colour) of each cell added, floored at `floor` (a cell the
-detector misses is penalised, not forbidden). Which colour each half of the text names comes from the sub-task
-parser (subtask.py); a text without one (a place "in the top left area") leaves that map alone.
+The colour probabilities come from the detector (color_presence.py), fitted on the primitives, which show all 11
+colours.
 """
 
 from __future__ import annotations
@@ -31,24 +27,6 @@ def mask_cells(mask: torch.Tensor, hw: tuple[int, int]) -> torch.Tensor:
     """(B, h, w) bool: score-map cells holding a pixel of `mask` (B, H, W) (not dilated: a sharp map's mode, leaning
     towards a block it confused with the masked one, would sit on a dilated margin beside it)."""
     return F.adaptive_max_pool2d(mask.float()[:, None], hw)[:, 0] > 0
-
-
-def ground_map(
-    logits: torch.Tensor, cells: torch.Tensor, color: int | None, floor: float, seen_prob: float = 0.5
-) -> torch.Tensor:
-    """logits (B, h, w) + log max(p(color), floor) per cell; unchanged when the text names no colour.
-
-    floor 0: a hard mask, only the cells where p(color) reaches `seen_prob` remain (a scene without such a cell
-    leaves the map unchanged). The score maps are sharp, so a soft floor may not move a confident mode off a colour
-    the map confuses with the named one (orange for red)."""
-    if color is None or floor >= 1.0:
-        return logits
-    p = cells[:, color]
-    if floor > 0:
-        return logits + torch.log(p.clamp_min(floor)).to(logits.dtype)
-    seen = p >= seen_prob
-    keep = seen | ~seen.flatten(1).any(-1)[:, None, None]  # nowhere seen: no preference
-    return logits.masked_fill(~keep, float("-inf"))
 
 
 def metres_apart(a: torch.Tensor, b: torch.Tensor, extent: tuple[float, float] = WORKSPACE) -> float:

@@ -3,19 +3,15 @@
 The maps learned their colour words from long-horizon scenes that never show the test colours, so each map is
 checked against what the detector and the heightmap show (the modules named below), in this order:
 
-1. color_floor: the cells where the named colour is (action_grounding.py; a soft floor);
-2. size_mask: "smaller"/"bigger" keep a map to the faces of that size in that colour (block_size.py; hard);
-3. in_place: the pick skips blocks already inside the bowl or zone the text places in (in_place.py), and
-   zone_mask: a place in a zone keeps to that zone (hard);
-4. place_apart: a place on the pick point moves to the other object of the place colour.
+1. size_mask: "smaller"/"bigger" keep a map to the faces of that size in that colour (block_size.py; hard);
+2. place_apart: a place on the pick point moves to the other object of the place colour.
 
 Each is switched in the grounding config (grounding_config.py); `Targets.interventions` names those that moved a
 chosen point, and `Targets.maps` are the score maps after all of them (for a viewer).
 
 
-The result says whether the sub-task is a no-op here (nothing of the pick colour left to move, a named block not
-seen, a place on itself with no other object): the policy then plans again before spending a step. `landed`
-reads, after a step, whether its block went inside the bowl or zone the text named.
+The result says whether the sub-task is a no-op here (a named block not seen, a place on itself with no other
+object): the policy then plans again before spending a step.
 """
 
 from __future__ import annotations
@@ -24,21 +20,12 @@ from dataclasses import dataclass, field
 
 import torch
 
-from lohovla.policies.lohovla.action_codec import to_norm
-from lohovla.policies.lohovla.action_grounding import (
-    WORKSPACE,
-    apart_from,
-    ground_map,
-    mask_cells,
-    metres_apart,
-    prob_at,
-)
+from lohovla.policies.lohovla.action_grounding import WORKSPACE, apart_from, mask_cells, metres_apart, prob_at
 from lohovla.policies.lohovla.action_head import map_mode
-from lohovla.policies.lohovla.block_size import face_centre, grow_to_faces, sized_pixels
+from lohovla.policies.lohovla.block_size import face_centre, sized_pixels
 from lohovla.policies.lohovla.grounding_config import GroundingConfig
-from lohovla.policies.lohovla.in_place import metres_to_pixels
 from lohovla.policies.lohovla.scene_reading import SceneReading
-from lohovla.policies.lohovla.subtask import ZONE, Subtask
+from lohovla.policies.lohovla.subtask import Subtask
 
 
 @dataclass
@@ -66,19 +53,9 @@ class GroundedTargets:
         g, moved = self.g, Moves(pick_logits, place_logits)
         pick_c, place_c = sub.pick_color, sub.place_color
         cells = scene.cells(pick_logits.shape[-2:], g.action_dilate)
-        if g.color_floor:
-            at = scene.cells(pick_logits.shape[-2:], 1) if g.action_floor == 0 else cells
-            pick_logits = ground_map(pick_logits, at, pick_c, g.action_floor)  # hard: the pick on the colour itself
-            place_logits = ground_map(place_logits, cells, place_c, g.action_floor)
-            moved.check("color_floor", pick_logits, place_logits)
         maps, colours = (pick_logits, place_logits), (pick_c, place_c)
-        (pick_logits, place_logits), faces, unseen = self._sized(scene, sub, maps, colours)
+        (pick_logits, place_logits), faces, noop = self._sized(scene, sub, maps, colours)
         moved.check("size_mask", pick_logits, place_logits)
-        pick_logits, noop = self._not_in_place(scene, sub, pick_logits)
-        noop = noop or unseen
-        moved.check("in_place", pick_logits, place_logits)
-        place_logits = self._on_floor(sub, place_logits, cells)
-        moved.check("zone_mask", pick_logits, place_logits)
         pick_xy, place_xy = map_mode(pick_logits), map_mode(place_logits)
         radius = scene.face_widths_px()[1]
         centred = [xy if f is None else face_centre(f, xy, radius) for f, xy in zip(faces, (pick_xy, place_xy))]
@@ -95,20 +72,6 @@ class GroundedTargets:
             place_xy = place_xy if placed else other  # a place target apart from the pick: the other object
         maps = (pick_logits, place_logits)
         return Targets(pick_xy, place_xy, noop, moved.names, maps, moved.first)
-
-    def landed(self, scene: SceneReading, sub: Subtask, place_world_xy) -> bool:
-        """After a step that carried `sub` out: the block sits inside the bowl or zone it names (a block face
-        inside it near the place point), so the sub-task was done as written. True for a place on a block
-        (step_evidence.py read that) or when this cannot tell."""
-        g = self.g
-        if sub.place_color is None or not g.in_place or not (scene.classes is not None and sub.places_flat):
-            return True
-        _, seeds, _ = scene.face_centres(sub.place_color)
-        h, w = seeds.shape[-2:]
-        nx, ny = to_norm(*place_world_xy)
-        r, c = int((ny + 1) / 2 * h), int((nx + 1) / 2 * w)
-        k = metres_to_pixels(g.apart_radius, scene.pixel)  # the block lands within a few cm of the point
-        return bool(seeds[0, max(r - k, 0) : r + k + 1, max(c - k, 0) : c + k + 1].any())
 
     # --- the checks ------------------------------------------------------------------------------
     def _sized(
@@ -140,34 +103,6 @@ class GroundedTargets:
             out.append(logits)
             targets.append(target)
         return out, targets, missing
-
-    def _on_floor(self, sub: Subtask, place_logits: torch.Tensor, cells: torch.Tensor) -> torch.Tensor:
-        """The place map kept to the zone the text places in: the cells where its colour is seen, a cell around
-        (`cells`: action_grounding.cell_probs; hard). A zone is 15 cm across, so no precision is lost, and the soft
-        floor let "the purple zone" land in the pink one (two test colours long-horizon training never showed).
-        Bowls keep the soft floor: a bowl holds one block, and where the planner names a full bowl again the
-        place map's own pick of an empty bowl is the better one (a hard mask there cost F 13 points of 58)."""
-        g = self.g
-        if sub.place_color is None or not g.zone_mask or sub.place_kind != ZONE:
-            return place_logits
-        kept = keep_cells(place_logits, cells[:, sub.place_color] >= g.object_prob)
-        return place_logits if kept is None else kept
-
-    def _not_in_place(self, scene: SceneReading, sub: Subtask, pick_logits: torch.Tensor) -> tuple[torch.Tensor, bool]:
-        """The pick map without the blocks already inside the bowl or zone the text places in (in_place.py), and
-        whether that left none of the pick colour (the sub-task is done: a no-op)."""
-        g, pick_c, place_c = self.g, sub.pick_color, sub.place_color
-        if pick_c is None or place_c is None or not g.in_place or not (scene.classes is not None and sub.places_flat):
-            return pick_logits, False  # placed on a block: place_apart's check
-        centres, seeds, width = scene.face_centres(place_c)
-        hw = pick_logits.shape[-2:]
-        inside = mask_cells(grow_to_faces(seeds, scene.height, width, g.face_tol), hw)
-        tops = grow_to_faces(centres, scene.height, width, g.face_tol)  # blocks' faces, not a bowl or zone's floor
-        own = mask_cells((scene.pixels[:, pick_c] >= g.object_prob) & tops, hw)
-        kept = keep_cells(pick_logits, ~inside) if (own & ~inside).any() else None
-        if kept is not None:
-            return kept, False
-        return pick_logits, bool(own.any())  # all of the pick colour in place (or masked before): done
 
 
 class Moves:

@@ -15,13 +15,9 @@ from typing import Any
 
 #: Every check of the grounding layer, in the order a decision meets them, and the module that holds it.
 CHECKS: dict[str, str] = {
-    "evidence_replan": "closed_loop.py: re-plan at once after a step the heightmaps show carried out",
     "avoid_failed": "novel_plan.py: a re-plan does not write what just failed or was spent",
     "object_check": "object_check.py: the pick colour stands on a block, the place colour on the named kind",
-    "color_floor": "action_grounding.py: a score map's cell weighted by p(named colour)",
     "size_mask": "block_size.py: 'smaller'/'bigger' keep a map to faces of that size and colour",
-    "in_place": "in_place.py: the pick skips blocks already inside the bowl or zone named",
-    "zone_mask": "grounded_targets.py: a place in a zone only where its colour is seen",
     "place_apart": "grounded_targets.py: a place on the pick point moves to the other object of that colour",
     "noop_replan": "policy.py: a sub-task whose action is a no-op here is planned again",
     "noop_retry": "policy.py: a kept sub-task found done on a retry is planned again at once",
@@ -36,26 +32,18 @@ class GroundingConfig:
     colors: tuple[str, ...] = ()  # () : no detector; every check that reads colours is then off
     channels: int = 32
     erode: int = 3  # min-pooling window (pixels) over a colour's probabilities: outlines vanish, objects do not
-    # the switches, one per check (CHECKS). Off by default: the four that no longer earn their place on val with the
-    # refer-map weights, alone or together (docs/generalisation.md, "the checks, re-measured"); they go next.
-    evidence_replan: bool = False
+    # the switches, one per check (CHECKS); the checks val retired, and their settings, are in RETIRED
     avoid_failed: int = 1  # re-plans avoid the last this-many failed sub-tasks and the spent ones; 0: off
     object_check: bool = True
-    color_floor: bool = False
     size_mask: bool = True
-    in_place: bool = False
-    zone_mask: bool = False
     place_apart: bool = True
     noop_replans: int = 2  # noop_replan: how often a planned no-op is planned again; 0: off
     noop_retry: bool = True
     # the checks' parameters
-    action_floor: float = 0.1  # color_floor: a cell adds log max(p(named colour), this)
-    action_dilate: int = 3  # a cell counts a colour seen within this many cells (odd)
+    action_dilate: int = 3  # place_apart: a cell counts a colour seen within this many cells (odd)
     stand_height: float = 0.02  # a patch this high (m) above the table stands (a block), lower lies flat
     object_prob: float = 0.5  # a named object's colour is a patch's main colour at this probability
     apart_radius: float = 0.04  # place_apart: a place point nearer the pick point than this (m) moves
-    inside_share: float = 0.4  # in_place: a block whose ring is this much the place colour is in place
-    inside_ring: tuple[float, float] = (0.025, 0.045)  # that ring's inner and outer half-widths (m, in_place.py)
     face_share: float = 0.75  # size_mask: a face holds a disk this share of its block's size (envs.spec sizes)
     face_tol: float = 0.008  # heights within this (m) are one face
 
@@ -70,20 +58,15 @@ class GroundingConfig:
     @property
     def grounds_actions(self) -> bool:
         """Some check reads the detector's per-pixel maps to ground the action."""
-        switches = (self.color_floor, self.size_mask, self.in_place, self.zone_mask, self.place_apart)
-        return self.detector and any(switches)
+        return self.detector and (self.size_mask or self.place_apart)
 
     def off(self) -> GroundingConfig:
         """The same detector settings with every check off: the model alone (`load_policy(..., grounding=False)`)."""
         return replace(
             self,
-            evidence_replan=False,
             avoid_failed=0,
             object_check=False,
-            color_floor=False,
             size_mask=False,
-            in_place=False,
-            zone_mask=False,
             place_apart=False,
             noop_replans=0,
             noop_retry=False,
@@ -112,6 +95,13 @@ RETIRED: dict[str, str] = {
     "min_prob": "it was the colour bias's threshold",
     "flow_reach": "it changed no val episode",
     "reach": "it was flow_reach's distance",
+    "evidence_replan": "it won as many val episodes as it lost on the refer-map weights (10 and 10)",
+    "color_floor": "it changed one val episode on the refer-map weights (won with it off)",
+    "action_floor": "it was color_floor's floor",
+    "in_place": "it changed no val episode on the refer-map weights",
+    "inside_share": "it was in_place's threshold",
+    "inside_ring": "it was in_place's ring",
+    "zone_mask": "it never intervened on val with the refer-map weights",
 }
 
 

@@ -1,6 +1,6 @@
-"""Image morphology on (B, C, H, W) or (B, H, W) maps: erosion and box sums, written for speed on CPU.
+"""Image morphology on (B, C, H, W) or (B, H, W) maps: erosion, written for speed on CPU.
 
-The detector's colour maps, the object check and the size reading erode; the in-place check sums boxes.
+The detector's colour maps, the object check and the size reading erode.
 """
 
 from __future__ import annotations
@@ -25,15 +25,3 @@ def erode(probs: torch.Tensor, size: int) -> torch.Tensor:
     for j in range(1, size):
         out = torch.minimum(out, rows[..., j : j + w])
     return out
-
-
-def box_sum(mask: torch.Tensor, r: int) -> torch.Tensor:
-    """(B, H, W) per pixel: how many pixels of `mask` lie in the (2 r + 1)-pixel square around it (outside the map
-    counts none), from an integral image: a box sum at any size for four lookups, where stride-1 pooling is slow
-    on CPU."""
-    b, h, w = mask.shape
-    integral = F.pad(mask.float().cumsum(1).cumsum(2), (r + 1, r, r + 1, r))  # zero row/column first, then margins
-    integral[:, h + r + 1 :] = integral[:, h + r : h + r + 1]  # past the last row: the totals stay
-    integral[:, :, w + r + 1 :] = integral[:, :, w + r : w + r + 1]
-    k = 2 * r + 1
-    return integral[:, k:, k:] - integral[:, :-k, k:] - integral[:, k:, :-k] + integral[:, :-k, :-k]

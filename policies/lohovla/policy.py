@@ -65,7 +65,7 @@ class LoHoVLAPolicy:
         self.model = model.eval().to(device)
         self.device, self.decoder, self.seed = torch.device(device), self.decode_cfg.decoder, seed
         self.flow_steps = flow_steps or model.cfg.action.flow_steps
-        self.rule = ReplanRule(replan or ("evidence" if self.g.evidence_replan else "threshold"), k)
+        self.rule = ReplanRule(replan or "threshold", k)
         self.failed = FailedSubtasks(self.g.avoid_failed if avoid_failed is None else avoid_failed)
         self.name = name or model.cfg.name
         self.goal, self.goal_ids, self.subtask, self.subtask_ids = "", [], "", []
@@ -136,13 +136,6 @@ class LoHoVLAPolicy:
             raise RuntimeError(f"non-finite action for {self.model.codec.decode(self.subtask_ids)!r}")
         return decode_action(v[0].cpu().numpy(), np.asarray(height)), t
 
-    def _landed(self, scene: SceneReading | None) -> bool:
-        """The block the previous step carried out sits inside the bowl or zone its sub-task named."""
-        if self.last_move is None or scene is None or self.model.presence is None:
-            return True
-        sub = parse(self.subtask_ids, self.checks.words)
-        return self.grounding.landed(scene, sub, self.last_move[1].place[0][:2])
-
     def _carried_out(self, height: np.ndarray) -> bool:
         """The previous action visibly moved a block from its pick point to its place point (step_evidence.py)."""
         if self.last_move is None:
@@ -179,8 +172,7 @@ class LoHoVLAPolicy:
             t0 = time.perf_counter()
             prompt, scene = self._prefill(obs, plan)
             t1 = time.perf_counter()
-            # done as written and unrewarded: avoided for the episode; a block set down beside its zone: retried
-            spent = done and feedback.reward <= 0 and self._landed(scene)
+            spent = done and feedback.reward <= 0  # done as written and unrewarded: avoided for the episode
             self.failed.update(tuple(self.subtask_ids), feedback.step, feedback.reward, spent)
             start = prompt.cache.length
             if plan:  # 1. the model proposes a sub-task; 2. the checks accept it or re-decode it
@@ -212,12 +204,10 @@ class LoHoVLAPolicy:
             "prefill_ms": prefill_ms,
         }
         self.last_move = (np.array(obs["height"], copy=True), action)
-        return self._step(obs, action, t, plan, kept, proposed, noted, timings)
+        return self._step(obs, action, t, plan, proposed, noted, timings)
 
-    def _step(self, obs, action, t: Targets, plan: bool, kept, proposed, noted, timings) -> Step:
+    def _step(self, obs, action, t: Targets, plan: bool, proposed, noted, timings) -> Step:
         """The Step, with the checks that changed its sub-task or action and what a viewer needs to see why."""
-        if plan and self.rule.reason == "evidence" and self.subtask_ids != kept:
-            noted.insert(0, "evidence_replan")
         names = list(dict.fromkeys([*noted, *t.interventions]))
         before = None
         if proposed is not None and list(proposed) != self.subtask_ids:

@@ -2,7 +2,7 @@
 
 Made once from the prompt's detector maps (half resolution) and read lazily, each piece at most once per decision:
 which colours stand (blocks) and lie flat (bowls, zones); the colour probabilities per score-map cell; the top faces
-of each block size; the block face centres inside the bowl or zone of a colour.
+of each block size.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ import torch
 
 from lohovla.policies.lohovla.action_codec import X_RANGE
 from lohovla.policies.lohovla.action_grounding import cell_probs
-from lohovla.policies.lohovla.block_size import disk_centres, sized_faces
+from lohovla.policies.lohovla.block_size import sized_faces
 from lohovla.policies.lohovla.grounding_config import GroundingConfig
-from lohovla.policies.lohovla.in_place import metres_to_pixels, ring_share
 from lohovla.policies.lohovla.object_check import seen_colors
 from lohovla.policies.lohovla.subtask import BLOCK_SIZES
 
@@ -60,17 +59,3 @@ class SceneReading:
         """(1, 2, H, W) bool: pixels of smaller and of bigger blocks' top faces (block_size.sized_faces)."""
         g = self.g
         return self._once("faces", lambda: sized_faces(self.height, g.stand_height, self.face_widths_px(), g.face_tol))
-
-    def face_centres(self, color: int) -> tuple[torch.Tensor, torch.Tensor, float]:
-        """(1, H, W) the blocks' face centres (of either size), those of them inside the bowl or zone of colour index
-        `color` (in_place.py), and the face width (pixels) they were found with."""
-        return self._once(("centres", color), lambda: self._face_centres(color))
-
-    def _face_centres(self, color: int) -> tuple[torch.Tensor, torch.Tensor, float]:
-        g, px = self.g, self.pixel
-        inner, outer = (metres_to_pixels(r, px) for r in g.inside_ring)
-        table = self.pixels.shape[1]
-        share = ring_share(self.classes, self.height, color, table, g.stand_height, inner, outer)
-        width = self.face_widths_px()[0]
-        centres = disk_centres(self.height, g.stand_height, width, g.face_tol)
-        return centres, centres & (share >= g.inside_share), width

@@ -58,11 +58,6 @@ class Subtask:
     pick_at: int | None = None  # token position of the pick's colour word (where a re-decoding swaps it)
     place_at: int | None = None  # token position of the place's colour word
 
-    @property
-    def places_flat(self) -> bool:
-        """The place is a bowl or a zone (lies flat on the table)."""
-        return self.place_kind in FLAT_KINDS
-
 
 def place_cut(tokens: Sequence[int], place_id: int) -> int:
     """Where the place half starts: the position of "place" (the pick's words come before it), else the length."""
