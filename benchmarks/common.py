@@ -61,10 +61,24 @@ def _cell(v: Any) -> str:
     return "-" if v is None else str(v)
 
 
+def code_and_weights(policy: Any = None) -> dict[str, Any]:
+    """The code's commit (and whether tracked files differ from it) and, when `policy` names a checkpoint (a shipped
+    name or a directory), its path and sha256: every results file says which code and which weights it measured."""
+    from lohovla.evaluation.provenance import WEIGHTS, checkpoint_dir, git_commit, sha256_file
+
+    record: dict[str, Any] = git_commit()
+    ckpt = checkpoint_dir(policy) if isinstance(policy, str) and policy != "oracle" else None
+    if ckpt is not None:
+        record |= {"checkpoint": str(ckpt), "checkpoint_sha256": sha256_file(ckpt / WEIGHTS)}
+    return record
+
+
 def write_json(payload: dict[str, Any], path: str | Path) -> Path:
+    """Write a results file with the machine and `code_and_weights(payload["policy"])` beside the payload."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"machine": machine(), **payload}
+    provenance = payload.get("provenance") or code_and_weights(payload.get("policy"))
+    payload = {"machine": machine(), **payload, "provenance": provenance}
     path.write_text(json.dumps(payload, indent=1))
     print(f"wrote {path}")
     return path

@@ -1,7 +1,7 @@
 """Latency per decision of a learned policy on this machine: plan + action, and action only (sub-task kept).
 
-    python benchmarks/policy.py                                   # lohovla-tiny (AR, D2F) and vanilla-tiny, 2 threads
-    python benchmarks/policy.py --policy runs/x/final --threads 1 --decisions 60 --decoder ar
+    python -m benchmarks.policy                                   # lohovla-tiny (AR, D2F) and vanilla-tiny, 2 threads
+    python -m benchmarks.policy --policy runs/x/final --threads 1 --decisions 60 --decoder ar
 
 Observations are real simulator scenes (test split; the oracle moves the scene on between decisions), so the
 sub-tasks decoded have their real length. "plan + action" is a decision on which Algorithm 1 re-plans (image
@@ -13,13 +13,12 @@ settings) is timed beside it.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import time
-from pathlib import Path
 
 import numpy as np
+
+from benchmarks.common import code_and_weights, write_json
 
 TASKS = ("put-block-into-matching-bowl", "stack-smaller-over-bigger-with-same-color", "pick-and-place-primitive")
 
@@ -109,18 +108,11 @@ def main() -> None:
     for r in rows:
         print(" | ".join(f"{r[c]:.1f}" if isinstance(r[c], float) else str(r[c]) for c in cols))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    payload = {
-        "machine": {
-            "cpu": platform.processor() or platform.machine(),
-            "cores": os.cpu_count(),
-            "load_average_1min": load,
-        },
-        "target_ms": 150,
-        "rows": rows,
-    }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(payload, indent=1))
-    print(f"wrote {args.out} (1-min load average {load})")
+    specs = args.policy or ["lohovla-tiny", "vanilla-tiny"]
+    shas = {spec: code_and_weights(spec).get("checkpoint_sha256") for spec in specs}
+    provenance = code_and_weights() | {"checkpoint_sha256": shas}
+    write_json({"load_average_1min": load, "target_ms": 150, "rows": rows, "provenance": provenance}, args.out)
+    print(f"1-min load average {load}")
 
 
 if __name__ == "__main__":
