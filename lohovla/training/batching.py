@@ -15,7 +15,7 @@ import torch
 
 from lohovla.policies.lohovla.model import Batch
 from lohovla.policies.lohovla.tokenizer import TextCodec
-from lohovla.training.samples import CAPTION_TASK, SampleStore
+from lohovla.training.samples import TEXT_ONLY_TASKS, SampleStore
 
 
 def step_generator(seed: int, step: int, rank: int = 0) -> torch.Generator:
@@ -76,7 +76,7 @@ class Collator:
         s = self.store
         goals, subs, text_w = [], [], []
         for i in idx:
-            caption = s.task[i] == CAPTION_TASK
+            caption = s.task[i] in TEXT_ONLY_TASKS
             goals.append(self.ids(s.goal[i], self.max_goal))
             writes = caption or self.use_subtask
             subs.append(self.ids(s.text[i], self.max_text) if writes else None)

@@ -1,7 +1,8 @@
 """SampleStore: the training examples in memory, images already at the model's half resolution.
 
 One example is (image, goal, target text, action?): a demonstration step (target = the sub-task, with an action),
-or a caption of a scene (goal "describe the scene.", target = its object list, no action). Everything the
+or a caption of a scene (goal "describe the scene.", target = its object list, no action), or a question about
+a scene (scene_questions.py; no action). Everything the
 trainer draws comes from here, so a resumed or distributed run sees the same examples by index.
 Built from LoHoSet datasets (`from_steps`), from oracle rollouts in memory (tests), and saved as one .npz cache.
 """
@@ -21,6 +22,8 @@ from lohovla.policies.lohovla.vision import downsample
 
 CAPTION_TASK = "caption"
 CAPTION_GOAL = "describe the scene."
+QUESTION_TASK = "scene-question"  # a question about the scene's objects (scene_questions.py), answered in text
+TEXT_ONLY_TASKS = (CAPTION_TASK, QUESTION_TASK)  # examples with a text target and no action
 
 
 @dataclass

@@ -13,6 +13,7 @@ class DataSettings:
     max_per_task: int | None = None  # first N episodes per task
     captions_per_task: int = 300  # scene captions per task (0: none), from the episodes' first steps
     caption_roots: list[str] | None = None  # roots whose scenes get captions (None: all; closed-loop data repeats them)
+    questions_per_task: int = 0  # scenes per task asked scene questions (scene_questions.py; 0: none), as caption_roots
     cache: str | None = None  # directory of prepared examples, one .npz per root (built once, then reused)
     oracle_tasks: list[str] = field(default_factory=list)  # or roll the oracle out in memory (tests, tiny runs)
     oracle_episodes: int = 0
@@ -35,6 +36,7 @@ class TrainSettings:
     tasks: list[str] | None = None  # this stage's tasks (None: all in the data); captions are always kept
     task_weights: dict[str, float] = field(default_factory=dict)  # sampling weight per task (default 1)
     caption_weight: float = 1.0  # sampling weight of the caption examples as one task
+    question_weight: float = 1.0  # sampling weight of the scene-question examples as one task
     loss_weights: dict[str, float] = field(default_factory=lambda: {"text": 1.0, "map": 1.0, "flow": 1.0})
     balanced_words: list[str] = field(default_factory=list)  # per-task prior factored out of the text loss
     init_from: str | None = None  # checkpoint directory whose weights start this run (e.g. stage 1)

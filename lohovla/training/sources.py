@@ -17,10 +17,14 @@ from tqdm import tqdm
 from lohovla.training.samples import CAPTION_GOAL, CAPTION_TASK, SampleStore, StoreBuilder
 
 
+def ordered_objects(objects: Sequence[dict]) -> list[dict]:
+    """Objects top to bottom of the image (y, then x): the order every text listing a scene's objects uses."""
+    return sorted(objects, key=lambda o: (round(float(o["position"][1]), 2), float(o["position"][0])))
+
+
 def caption_text(objects: Sequence[dict], max_objects: int = 12) -> str:
-    """Objects top to bottom of the image (y, then x): "red block, orange bowl, smaller cyan block."."""
-    ordered = sorted(objects, key=lambda o: (round(float(o["position"][1]), 2), float(o["position"][0])))
-    names = [o.get("label") or f"{o['color']} {o['kind']}" for o in ordered][:max_objects]
+    """The objects in image order: "red block, orange bowl, smaller cyan block."."""
+    names = [o.get("label") or f"{o['color']} {o['kind']}" for o in ordered_objects(objects)][:max_objects]
     return ", ".join(names) + "."
 
 

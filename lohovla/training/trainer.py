@@ -24,7 +24,7 @@ from lohovla.policies.lohovla.config import ModelConfig
 from lohovla.policies.lohovla.loading import build_model, load_model, save_checkpoint
 from lohovla.training import distributed as D
 from lohovla.training.batching import Collator, Mixture, step_generator
-from lohovla.training.samples import CAPTION_TASK, SampleStore
+from lohovla.training.samples import CAPTION_TASK, QUESTION_TASK, TEXT_ONLY_TASKS, SampleStore
 from lohovla.training.settings import TrainSettings
 from lohovla.training.word_prior import word_prior_bias
 
@@ -55,7 +55,7 @@ class Trainer:
         self.out = Path(settings.out)
         self.device = torch.device(D.device_for(self.info, settings.device))
         if settings.tasks is not None:
-            keep = np.isin(np.asarray(store.task), [*settings.tasks, CAPTION_TASK])
+            keep = np.isin(np.asarray(store.task), [*settings.tasks, *TEXT_ONLY_TASKS])
             store = store.select(keep)
         self.store, self.val = store, val
         self.model, self.step, state = self._build_or_resume(model_cfg)
@@ -91,6 +91,7 @@ class Trainer:
             bias,
         )
         weights = {**settings.task_weights, CAPTION_TASK: settings.caption_weight}
+        weights[QUESTION_TASK] = settings.question_weight
         self.mixture = Mixture.from_store(store, weights)
         self.writer = None
         if self.info.main:
