@@ -25,3 +25,23 @@ def test_a_payload_with_its_own_provenance_keeps_it(tmp_path) -> None:
     own = {"commit": "abc", "checkpoint_sha256": {"a": "1", "b": "2"}}
     out = json.loads(write_json({"provenance": own}, tmp_path / "r.json").read_text())
     assert out["provenance"] == own
+
+
+def test_a_rewritten_results_file_does_not_make_the_code_dirty(tmp_path) -> None:
+    import subprocess
+
+    from lohovla.evaluation.provenance import git_commit
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    (tmp_path / "benchmarks" / "results").mkdir(parents=True)
+    (tmp_path / "benchmarks" / "results" / "x.json").write_text("{}")
+    (tmp_path / "code.py").write_text("a = 1\n")
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x")
+    (tmp_path / "benchmarks" / "results" / "x.json").write_text('{"new": 1}')
+    assert git_commit(tmp_path)["dirty"] is False
+    (tmp_path / "code.py").write_text("a = 2\n")
+    assert git_commit(tmp_path)["dirty"] is True

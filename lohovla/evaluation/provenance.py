@@ -11,6 +11,8 @@ from typing import Any
 
 WEIGHTS = "model.safetensors"
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
+#: tracked paths that hold measurements and prose, not code (git pathspecs)
+NOT_CODE = (":(exclude)benchmarks/results", ":(exclude)docs", ":(exclude)*.md")
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -30,13 +32,16 @@ def checkpoint_dir(spec: str) -> Path | None:
 
 
 def git_commit(root: Path = SOURCE_ROOT) -> dict[str, Any]:
-    """{"commit": sha or "unknown", "dirty": uncommitted changes to tracked files (None when unknown)}."""
+    """{"commit": sha or "unknown", "dirty": uncommitted changes to tracked files (None when unknown)}.
+
+    Results files and docs do not count: a benchmark that rewrites its own tracked results file, or a docs edit,
+    does not make the code that measured it differ from the commit."""
     try:
         sha = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
         if sha.returncode != 0:
             return {"commit": "unknown", "dirty": None}
         status = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--", ".", *NOT_CODE],
             capture_output=True,
             text=True,
             timeout=30,
