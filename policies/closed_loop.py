@@ -29,7 +29,6 @@ class ReplanRule:
     k: int = 2
     failures: int = 0  # failed tries of the current sub-task
     planned: bool = False  # a sub-task exists in this episode
-    reason: str = ""  # why the last `should_plan` planned: start, reward, always, threshold, evidence ("" : it kept)
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -51,15 +50,12 @@ class ReplanRule:
         Updates the failure count and returns whether to plan now; planning resets the count.
         """
         if step == 0 or not self.planned or reward > 0:
-            plan, self.reason = True, "reward" if self.planned and step else "start"
+            plan = True
         else:
             self.failures += 1
             counted = self.strategy in ("threshold", "evidence") and self.failures > self.k
             evidence = self.strategy == "evidence" and carried_out
             plan = self.strategy == "always" or counted or evidence
-            self.reason = (
-                "always" if self.strategy == "always" else "threshold" if counted else ("evidence" if evidence else "")
-            )
         if plan:
             self.failures, self.planned = 0, True
         return plan
