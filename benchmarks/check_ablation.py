@@ -32,8 +32,27 @@ def intervened_tasks(payload: dict, check: str) -> set[str]:
     return {task for task, row in payload["per_task"].items() if row.get("interventions", {}).get(check)}
 
 
+def same_policy_but(on: dict, off: dict, check: str) -> None:
+    """The two runs must differ only in the check's switch: the same weights and every other setting (a run that
+    decoded with other settings, e.g. another refer_lm_weight, would credit the check with their difference)."""
+    prov = [run.get("config", {}).get("provenance") for run in (on, off)]
+    if not all(prov):
+        return  # a payload without provenance (older files, tests): nothing to compare
+    if prov[0].get("checkpoint_sha256") != prov[1].get("checkpoint_sha256"):
+        raise SystemExit(f"{check}: the on- and off-runs measured different checkpoints (sha256 differs)")
+    (switch,) = switch_off(check)
+    a, b = (dict(p.get("settings", {})) for p in prov)
+    a["grounding"], b["grounding"] = (
+        {k: v for k, v in (s.get("grounding") or {}).items() if k != switch} for s in (a, b)
+    )
+    differ = sorted(k for k in set(a) | set(b) if k != "name" and a.get(k) != b.get(k))
+    if differ:
+        raise SystemExit(f"{check}: the on- and off-runs differ in more than its switch: settings {differ}")
+
+
 def compare(on: dict, off: dict, check: str) -> dict[str, Any]:
     """Per task and overall: success with the check off (skipped tasks taken from `on`), and paired flips."""
+    same_policy_but(on, off, check)
     on_eps, off_eps = episodes_by_key(on), episodes_by_key(off)
     skipped = {task for task in on["per_task"] if task not in off["per_task"]}
     unsafe = skipped & intervened_tasks(on, check)

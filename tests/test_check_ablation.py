@@ -49,3 +49,35 @@ def test_the_plan_reruns_each_check_only_where_it_acted_with_its_off_setting() -
         ("object_check", ["B", "E"], "object_check: false"),
         ("noop_replan", ["E"], "noop_replans: 0"),
     ]
+
+
+def _with_settings(payload: dict, sha: str, decode: dict, grounding: dict) -> dict:
+    settings = {"name": "p", "decoder": "ar", "decode": decode, "grounding": grounding}
+    return {**payload, "config": {"provenance": {"checkpoint_sha256": sha, "settings": settings}}}
+
+
+def test_runs_that_differ_in_more_than_the_switch_are_refused() -> None:
+    """Round 2 of the refer-map ablation paired off-runs at refer_lm_weight 1.0 with an on-run at 0.0."""
+    on = run({x: [True] for x in LETTERS}, {"B": {"place_apart": 1}})
+    off = run({x: [True] for x in LETTERS})
+    on_g, off_g = {"place_apart": True, "size_mask": True}, {"place_apart": False, "size_mask": True}
+    same = compare(
+        _with_settings(on, "s", {"refer_lm_weight": 1.0}, on_g),
+        _with_settings(off, "s", {"refer_lm_weight": 1.0}, off_g),
+        "place_apart",
+    )
+    assert same["lost_without"] == 0
+    with pytest.raises(SystemExit, match=r"settings \['decode'\]"):
+        compare(
+            _with_settings(on, "s", {"refer_lm_weight": 0.0}, on_g),
+            _with_settings(off, "s", {"refer_lm_weight": 1.0}, off_g),
+            "place_apart",
+        )
+    with pytest.raises(SystemExit, match="different checkpoints"):
+        compare(_with_settings(on, "s", {}, on_g), _with_settings(off, "t", {}, off_g), "place_apart")
+    with pytest.raises(SystemExit, match=r"settings \['grounding'\]"):
+        compare(
+            _with_settings(on, "s", {}, on_g),
+            _with_settings(off, "s", {}, {**off_g, "size_mask": False}),
+            "place_apart",
+        )
