@@ -25,12 +25,13 @@ TASKS = {
 
 def is_target(task: str, block: dict, objects: list[dict]) -> bool:
     """The block is one the task's goal moves (by the goal's rule, from the object list)."""
-    blocks = Counter(o["color"] for o in objects if o["kind"] == "block")
+    from lohovla.training.scene_questions import even_colors, matched_blocks
+
     if task == "put-block-into-matching-bowl":
-        return any(o["kind"] == "bowl" and o["color"] == block["color"] for o in objects)
+        return any(o is block for o in matched_blocks(objects, "bowl"))
     if task == "stack-smaller-over-bigger-with-same-color":
-        return blocks[block["color"]] >= 2
-    return blocks[block["color"]] % 2 == 0
+        return sum(o["kind"] == "block" and o["color"] == block["color"] for o in objects) >= 2
+    return block["color"] in even_colors(objects)
 
 
 def colour_group(color: str) -> str:

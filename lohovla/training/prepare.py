@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -31,37 +32,48 @@ def prepare_store(data: DataSettings, progress: bool = True) -> SampleStore:
 
 
 def _root_store(root: str, data: DataSettings, progress: bool) -> SampleStore:
-    captions = data.captions_per_task if data.caption_roots is None or root in data.caption_roots else 0
-    key = json.dumps([str(Path(root).resolve()), data.tasks, data.max_per_task, captions])
-    path = None
-    if data.cache:
-        digest = hashlib.sha1(key.encode()).hexdigest()[:10]
-        path = Path(data.cache) / f"{Path(root).name}-{digest}.npz"
-        if path.exists():
-            return SampleStore.load(path)
-    steps, starts = sources.from_lohoset([root], data.tasks, data.max_per_task, progress)
-    parts = [steps]
-    if captions > 0:
-        parts.append(sources.captions_for(sources.caption_starts(starts, captions), progress))
-    store = SampleStore.concat(parts)
-    if path is not None:
-        store.save(path)
-    return store
+    """A root's demonstration steps and scene captions."""
+    captions = data.captions_per_task if _captioned(root, data) else 0
+
+    def build() -> SampleStore:
+        steps, starts = sources.from_lohoset([root], data.tasks, data.max_per_task, progress)
+        if captions <= 0:
+            return steps
+        return SampleStore.concat([steps, sources.captions_for(sources.caption_starts(starts, captions), progress)])
+
+    key = [str(Path(root).resolve()), data.tasks, data.max_per_task, captions]
+    return _cached(data, Path(root).name, key, build)
 
 
 def _questions(root: str, data: DataSettings) -> int:
-    return data.questions_per_task if data.caption_roots is None or root in data.caption_roots else 0
+    return data.questions_per_task if _captioned(root, data) else 0
 
 
 def _question_store(root: str, data: DataSettings, progress: bool) -> SampleStore:
     """A root's scene questions, cached apart from its steps and captions (whose cache stays valid)."""
-    key = json.dumps([str(Path(root).resolve()), data.tasks, "questions", _questions(root, data)])
-    digest = hashlib.sha1(key.encode()).hexdigest()[:10]
-    path = Path(data.cache) / f"{Path(root).name}-questions-{digest}.npz" if data.cache else None
-    if path is not None and path.exists():
-        return SampleStore.load(path)
-    starts = [s for s in scene_questions.episode_starts(root) if data.tasks is None or s[0] in data.tasks]
-    store = scene_questions.questions_for(sources.caption_starts(starts, _questions(root, data), seed=1), progress)
+    n = _questions(root, data)
+
+    def build() -> SampleStore:
+        starts = [s for s in scene_questions.episode_starts(root) if data.tasks is None or s[0] in data.tasks]
+        return scene_questions.questions_for(sources.caption_starts(starts, n, seed=1), progress)
+
+    key = [str(Path(root).resolve()), data.tasks, "questions", n]
+    return _cached(data, f"{Path(root).name}-questions", key, build)
+
+
+def _captioned(root: str, data: DataSettings) -> bool:
+    """The root's scenes get captions and questions (data.caption_roots; closed-loop data repeats scenes)."""
+    return data.caption_roots is None or root in data.caption_roots
+
+
+def _cached(data: DataSettings, stem: str, key: list, build: Callable[[], SampleStore]) -> SampleStore:
+    """`build()`, or its copy in data.cache (<stem>-<hash of key>.npz) made by an earlier run with the same key."""
+    path = None
+    if data.cache:
+        path = Path(data.cache) / f"{stem}-{hashlib.sha1(json.dumps(key).encode()).hexdigest()[:10]}.npz"
+        if path.exists():
+            return SampleStore.load(path)
+    store = build()
     if path is not None:
         store.save(path)
     return store

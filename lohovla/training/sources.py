@@ -8,7 +8,7 @@ privileged object list; scenes are rebuilt from (task, split, seed), so any data
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +22,14 @@ def ordered_objects(objects: Sequence[dict]) -> list[dict]:
     return sorted(objects, key=lambda o: (round(float(o["position"][1]), 2), float(o["position"][0])))
 
 
+def object_name(obj: dict) -> str:
+    """How a text names an object: its label ("smaller cyan block"), else colour and kind ("orange bowl")."""
+    return obj.get("label") or f"{obj['color']} {obj['kind']}"
+
+
 def caption_text(objects: Sequence[dict], max_objects: int = 12) -> str:
     """The objects in image order: "red block, orange bowl, smaller cyan block."."""
-    names = [o.get("label") or f"{o['color']} {o['kind']}" for o in ordered_objects(objects)][:max_objects]
-    return ", ".join(names) + "."
+    return ", ".join(object_name(o) for o in ordered_objects(objects)[:max_objects]) + "."
 
 
 def from_lohoset(
@@ -105,20 +109,31 @@ def from_oracle(
     return builder.build({"source": "oracle"})
 
 
-def captions_for(starts: Sequence[tuple[str, str, int]], progress: bool = True) -> SampleStore:
-    """Caption examples for scenes rebuilt from (task, split, seed) in the simulator."""
+def scene_texts(
+    starts: Sequence[tuple[str, str, int]],
+    texts: Callable[[Sequence[dict]], list[tuple[str, str]]],
+    task: str,
+    progress: bool = True,
+) -> SampleStore:
+    """Text-only examples (no action) for scenes rebuilt from (task, split, seed) in the simulator: each scene's
+    first observation with every (goal, target) that `texts` makes of its object list, filed under `task`."""
     import lohovla
 
     builder, envs = StoreBuilder(), {}
-    for task, split, seed in tqdm(starts, desc="captions", disable=not progress, mininterval=10):
-        key = (task, split)
-        if key not in envs:
-            envs[key] = lohovla.make_env(task, split=split)
-        obs, info = envs[key].reset(seed=seed)
-        builder.add(obs["color"], obs["height"], CAPTION_GOAL, caption_text(info["objects"]), CAPTION_TASK, -1, None)
+    for name, split, seed in tqdm(starts, desc=task, disable=not progress, mininterval=10):
+        if (name, split) not in envs:
+            envs[(name, split)] = lohovla.make_env(name, split=split)
+        obs, info = envs[(name, split)].reset(seed=seed)
+        for goal, target in texts(info["objects"]):
+            builder.add(obs["color"], obs["height"], goal, target, task, -1, None)
     for env in envs.values():
         env.close()
-    return builder.build({"captions": len(starts)})
+    return builder.build({task: len(starts)})
+
+
+def captions_for(starts: Sequence[tuple[str, str, int]], progress: bool = True) -> SampleStore:
+    """Caption examples for scenes rebuilt from (task, split, seed) in the simulator."""
+    return scene_texts(starts, lambda objects: [(CAPTION_GOAL, caption_text(objects))], CAPTION_TASK, progress)
 
 
 def caption_starts(starts: Sequence[tuple[str, str, int]], per_task: int, seed: int = 0) -> list[tuple[str, str, int]]:
