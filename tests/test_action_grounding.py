@@ -60,7 +60,7 @@ class _Map(ColorPresence):
 @pytest.fixture(scope="module")
 def grounded_model():
     model = sharp_model()
-    model.cfg.grounding = GroundingConfig(colors=COLORS, channels=4, action_dilate=1)
+    model.cfg.grounding = GroundingConfig(colors=COLORS, channels=4, action_dilate=1, size_mask=True)
     model.presence = _Map(COLORS, channels=4)
     model.cfg.action.start_sigma = 0.0
     with torch.no_grad():

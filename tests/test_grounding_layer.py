@@ -67,7 +67,7 @@ def test_grounding_off_is_the_model_alone(shipped) -> None:
     policy, step = _first_step(shipped, task, grounding=False)
     assert policy.rule.strategy == "threshold" and policy.rule.k == 2 and policy.failed.keep == 0
     assert step.interventions == []
-    _, on = _first_step(shipped, task)
+    _, on = _first_step(shipped, task, grounding={"size_mask": True})  # its switch is off in what ships
     assert on.subtask == step.subtask  # the plan checks leave this sub-task alone
     assert "size_mask" in on.interventions  # the size mask moved the grounded policy's pick or place
     assert not np.array_equal(on.action.as_array(), step.action.as_array())
@@ -84,7 +84,7 @@ def test_a_step_explains_itself_in_heightmap_pixels(shipped) -> None:
 
 
 def test_switch_off_turns_one_check_off_and_together_they_are_off() -> None:
-    every = GroundingConfig(colors=("red",))
+    every = GroundingConfig(colors=("red",), size_mask=True)  # every check on (size_mask ships off)
     settings = {}
     for check in CHECKS:
         one = switch_off(check)
