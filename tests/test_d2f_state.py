@@ -201,3 +201,16 @@ def test_kept_drafts_after_a_rejected_word_are_verified_in_the_next_pass() -> No
     assert kept.forwards < masked.forwards
     rejected = next(i for i, c in enumerate(calls) if 13 in c["tokens"])
     assert calls[rejected]["tokens"][:3] == [13, 8, 9]  # AR's word, then the kept drafts, fed to be checked
+
+
+def test_drafts_with_one_word_too_many_move_back_and_are_verified_at_once() -> None:
+    """The drafts say "the smaller blue block ." where AR says "the blue block .": AR's word at the rejected
+    position is the next draft, so the drafts after it move one position back (EOS with them) and the next pass
+    checks them all, instead of failing one position per pass."""
+    drafts = [5, 6, 14, 7, 8, 9, 10, EOS]
+    ar = [5, 6, 7, 8, 9, 10, EOS]
+    res, calls = decode(drafts, lambda p, s: 0.99, block_size=4, verify=True, ar_target=ar, keep_drafts=True)
+    assert res.tokens == ar[:-1] and res.fed == 6
+    rejected = next(i for i, c in enumerate(calls) if c["tokens"][:1] == [7])
+    assert calls[rejected]["tokens"][:4] == [7, 8, 9, 10]  # AR's word, then the moved drafts, fed to be checked
+    assert res.forwards == rejected + 1  # that pass confirms them all (EOS included): no pass per position

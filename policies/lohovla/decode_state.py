@@ -207,6 +207,18 @@ class D2FRow:
         if not self.th.keep_drafts:
             self.eos = None
             self.tokens[p + 1 :] = [None] * (len(self.tokens) - p - 1)
+        elif p + 1 < len(self.tokens) and self.tokens[p + 1] == token:
+            self._drop_draft(p)
         elif self.eos == p:  # the draft at p was EOS: the sub-task goes on (prepare appends the next block)
             self.eos = None
         self.seed_at(p, token)
+
+    def _drop_draft(self, p: int) -> None:
+        """The drafts hold one word too many at p (AR's token there is the next draft: "pick up the smaller blue
+        block" against AR's "pick up the blue block"): the drafts after p move one position back. Kept as they were,
+        every later draft would sit one position off and fail, one pass each (K's sub-tasks took 9.9 passes)."""
+        eos = self.eos
+        self.tokens[p:] = [*self.tokens[p + 1 :], None]
+        if eos is not None:
+            self.eos = None
+            self._truncate(eos - 1)
