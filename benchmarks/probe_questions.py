@@ -25,6 +25,11 @@ TASKS = {
 }
 
 
+def listed_names(answer: str) -> set[str]:
+    """The object names an answer lists ("orange block, smaller red block." -> two names; "." -> none)."""
+    return {n.strip() for n in answer.rstrip(".").split(",") if n.strip()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--policy", default="lohovla-tiny", help="checkpoint name or directory")
@@ -59,8 +64,7 @@ def main() -> None:
                         prompt = prefill(model, torch.from_numpy(c)[None], torch.from_numpy(h)[None], [goal], cfg)
                         answer = model.codec.decode(decode(model, prompt, cfg)[0].tokens)
                     kind = "even" if question == EVEN_QUESTION else "match"
-                    listed = {n.strip() for n in answer.rstrip(".").split(",") if n.strip()}
-                    wrong = listed - {n.strip() for n in truth.rstrip(".").split(",") if n.strip()}
+                    wrong = listed_names(answer) - listed_names(truth)
                     tally[(letter, split, kind)].append((answer == truth, bool(wrong)))
             env.close()
     rows = [

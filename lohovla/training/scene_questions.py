@@ -60,7 +60,9 @@ def episode_starts(root: str | Path) -> list[tuple[str, str, int]]:
     """(task, split, seed) of every episode of a LoHoSet dataset, from its episode table alone (no images read)."""
     import pandas as pd
 
-    table = pd.read_parquet(Path(root) / "meta" / "episodes.parquet", columns=["task", "split", "seed"])
+    from lohovla.data.layout import Layout
+
+    table = pd.read_parquet(Layout(root).episodes, columns=["task", "split", "seed"])
     return [(str(t), str(s), int(seed)) for t, s, seed in table.itertuples(index=False)]
 
 

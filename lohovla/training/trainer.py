@@ -90,8 +90,11 @@ class Trainer:
             tcfg.max_subtask_tokens,
             bias,
         )
-        weights = {**settings.task_weights, CAPTION_TASK: settings.caption_weight}
-        weights[QUESTION_TASK] = settings.question_weight
+        weights = {
+            **settings.task_weights,
+            CAPTION_TASK: settings.caption_weight,
+            QUESTION_TASK: settings.question_weight,
+        }
         self.mixture = Mixture.from_store(store, weights)
         self.writer = None
         if self.info.main:

@@ -35,7 +35,7 @@ class GroundingConfig:
     # the switches, one per check (CHECKS); the checks val retired, and their settings, are in RETIRED
     avoid_failed: int = 1  # re-plans avoid the last this-many failed sub-tasks and the spent ones; 0: off
     object_check: bool = True
-    size_mask: bool = False  # off: level on val with the scene-question weights (100 per task: 25 won, 25 lost)
+    size_mask: bool = False  # off: level on val (benchmarks/results/check_ablation_val100_questions_size_mask.json)
     place_apart: bool = True
     noop_replans: int = 2  # noop_replan: how often a planned no-op is planned again; 0: off
     noop_retry: bool = True
