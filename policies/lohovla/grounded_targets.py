@@ -56,7 +56,7 @@ class GroundedTargets:
         maps, colours = (pick_logits, place_logits), (pick_c, place_c)
         (pick_logits, place_logits), faces, noop = self._sized(scene, sub, maps, colours)
         moved.check("size_mask", pick_logits, place_logits)
-        pick_xy, place_xy = map_mode(pick_logits), map_mode(place_logits)
+        pick_xy, place_xy = moved.modes  # the maps' modes, which the check just took
         radius = scene.face_widths_px()[1]
         centred = [xy if f is None else face_centre(f, xy, radius) for f, xy in zip(faces, (pick_xy, place_xy))]
         if any(not torch.equal(a, b) for a, b in zip(centred, (pick_xy, place_xy))):
