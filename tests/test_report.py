@@ -12,6 +12,7 @@ import pytest
 from lohovla.evaluation.compare import compare_markdown, write_comparison
 from lohovla.evaluation.evaluate import EvalResult
 from lohovla.evaluation.intervals import difference_interval, wilson
+from lohovla.evaluation.paired import paired, sign_test
 from lohovla.evaluation.provenance import git_commit, provenance
 from lohovla.evaluation.report import results_markdown, write_report
 from lohovla.policy_loading import shipped_checkpoint
@@ -104,3 +105,24 @@ def test_policy_settings_find_the_grounding_config() -> None:
     settings = policy_settings(Policy())
     assert settings["grounding"] == {"ground_colors": True, "check_objects": False}
     assert settings["decoder"] == "d2f"
+
+
+def test_sign_test_known_values() -> None:
+    assert sign_test(5, 0) == pytest.approx(2 / 32)  # five of five discordant episodes one way
+    assert sign_test(3, 3) == 1.0 and sign_test(0, 0) == 1.0
+    assert sign_test(55, 26) == pytest.approx(sign_test(26, 55)) and sign_test(55, 26) < 0.003
+
+
+def test_compare_pairs_episodes_of_the_same_seed(tmp_path) -> None:
+    def run(successes: list[bool]) -> dict:
+        payload = result({"B": 100.0 * sum(successes) / len(successes), "G": 0.0}).to_dict()
+        task = "put-block-into-matching-bowl"
+        payload["episodes"] = [{"task": task, "seed": 2 * i + 1, "success": s} for i, s in enumerate(successes)]
+        return payload
+
+    before, after = run([True, True, False, False, False]), run([True, False, True, True, True])
+    pair = paired(before, after)
+    assert (pair.shared, pair.won, pair.lost) == (5, 3, 1)
+    md = compare_markdown(before, after)
+    assert "| 3 / 1 |" in md and "wins 3 and loses 1" in md
+    assert "wins" not in compare_markdown(result({"B": 50.0, "G": 20.0}).to_dict(), after)  # no shared seed

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lohovla.data.atomic import atomic_path
 from lohovla.evaluation.intervals import difference_interval, fmt_interval
+from lohovla.evaluation.paired import paired
 from lohovla.evaluation.plots import compare_chart
 from lohovla.evaluation.report import ordered_rows
 
@@ -32,10 +33,12 @@ def compare_markdown(before: dict, after: dict, names: tuple[str, str] = ("befor
         f"{before['config'].get('episodes')} episodes per task. {names[1]}: {after['config'].get('policy')}, "
         f"{after['config'].get('split')} split, {after['config'].get('episodes')} episodes per task.",
         "Success rate (%) [95% Wilson interval]; difference in points [95% Newcombe interval];",
-        "* = the difference's interval excludes 0.",
+        "* = the difference's interval excludes 0. Won / lost: episodes of the same seed that only the second /",
+        "only the first run succeeded (paired.py; empty where the runs share no seed).",
         "",
-        f"| | task | {names[0]} succ | {names[1]} succ | difference | {names[0]} score | {names[1]} score |",
-        "|---|---|---|---|---|---|---|",
+        f"| | task | {names[0]} succ | {names[1]} succ | difference | won / lost | {names[0]} score "
+        f"| {names[1]} score |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in ordered_rows(after):
         b = before["per_task"].get(r["task"])
@@ -43,10 +46,19 @@ def compare_markdown(before: dict, after: dict, names: tuple[str, str] = ("befor
             continue
         d, lo, hi = difference_interval(b, r)
         clear = " *" if lo > 0 or hi < 0 else ""
+        pair = paired(before, after, r["task"])
+        pairs = f"{pair.won} / {pair.lost}" if pair.shared else ""
         lines.append(
             f"| {r.get('letter') or ''} | {r['task']} | {fmt_interval(b)} | {fmt_interval(r)} "
-            f"| {d:+.1f} [{lo:+.1f}, {hi:+.1f}]{clear} | {b['mean_score']:.1f} | {r['mean_score']:.1f} |"
+            f"| {d:+.1f} [{lo:+.1f}, {hi:+.1f}]{clear} | {pairs} | {b['mean_score']:.1f} | {r['mean_score']:.1f} |"
         )
+    total = paired(before, after)
+    if total.shared:
+        lines += [
+            "",
+            f"Same seeds, {total.shared} episodes: {names[1]} wins {total.won} and loses {total.lost} "
+            f"(two-sided sign test p = {total.p_value:.3g}).",
+        ]
     return "\n".join(lines) + "\n"
 
 
