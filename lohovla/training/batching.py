@@ -15,6 +15,7 @@ import torch
 
 from lohovla.policies.lohovla.model import Batch
 from lohovla.policies.lohovla.tokenizer import TextCodec
+from lohovla.training.goal_paraphrase import paraphrase
 from lohovla.training.samples import TEXT_ONLY_TASKS, SampleStore
 
 
@@ -60,8 +61,10 @@ class Collator:
         max_goal: int = 32,
         max_text: int = 48,
         text_bias: Mapping[str, np.ndarray] | None = None,
+        goal_paraphrase: float = 0.0,
     ) -> None:
         self.store, self.codec = store, codec
+        self.goal_paraphrase = goal_paraphrase  # share of goals rewritten (goal_paraphrase.py), where `gen` is given
         self.text_bias = dict(text_bias or {})  # task -> (vocab,) logit bias (see training.word_prior)
         self.use_subtask, self.text, self.action = use_subtask, text, action
         self.max_goal, self.max_text = max_goal, max_text
@@ -72,12 +75,22 @@ class Collator:
             self._ids[text] = self.codec.encode(text)[:limit]
         return self._ids[text]
 
-    def __call__(self, idx: np.ndarray) -> Batch:
+    def __call__(self, idx: np.ndarray, gen: torch.Generator | None = None) -> Batch:
         s = self.store
         goals, subs, text_w = [], [], []
+        draws = None
+        if gen is not None and self.goal_paraphrase > 0:
+            draws = zip(
+                torch.rand(len(idx), generator=gen).tolist(),
+                torch.randint(0, 1 << 30, (len(idx),), generator=gen).tolist(),
+            )
         for i in idx:
             caption = s.task[i] in TEXT_ONLY_TASKS
-            goals.append(self.ids(s.goal[i], self.max_goal))
+            goal = s.goal[i]
+            if draws is not None:
+                u, pick = next(draws)
+                goal = goal if caption else paraphrase(goal, u, pick, self.goal_paraphrase)
+            goals.append(self.ids(goal, self.max_goal))
             writes = caption or self.use_subtask
             subs.append(self.ids(s.text[i], self.max_text) if writes else None)
             text_w.append(1.0 if writes and (self.text or caption) else 0.0)

@@ -37,6 +37,7 @@ class TrainSettings:
     task_weights: dict[str, float] = field(default_factory=dict)  # sampling weight per task (default 1)
     caption_weight: float = 1.0  # sampling weight of the caption examples as one task
     question_weight: float = 1.0  # sampling weight of the scene-question examples as one task
+    goal_paraphrase: float = 0.0  # share of long-horizon goals rewritten in other words (goal_paraphrase.py)
     loss_weights: dict[str, float] = field(default_factory=lambda: {"text": 1.0, "map": 1.0, "flow": 1.0})
     balanced_words: list[str] = field(default_factory=list)  # per-task prior factored out of the text loss
     init_from: str | None = None  # checkpoint directory whose weights start this run (e.g. stage 1)

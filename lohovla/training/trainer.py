@@ -29,6 +29,7 @@ from lohovla.training.settings import TrainSettings
 from lohovla.training.word_prior import word_prior_bias
 
 LOSSES = ("text", "map", "flow", "refer")
+PARAPHRASE_STREAM = 1_000  # step_generator's stream of goal paraphrases (ranks use 0 and 1 + rank)
 
 
 def lr_lambda(warmup: int, total: int, min_ratio: float):
@@ -89,6 +90,7 @@ class Trainer:
             tcfg.max_goal_tokens,
             tcfg.max_subtask_tokens,
             bias,
+            settings.goal_paraphrase,
         )
         weights = {
             **settings.task_weights,
@@ -131,7 +133,8 @@ class Trainer:
         """(this rank's share of the batch of `step`, the generator of its noise)."""
         s, info = self.s, self.info
         idx = self.mixture.draw(s.batch_size, step_generator(s.seed, step))[info.rank :: info.world]
-        return self.collate(idx), step_generator(s.seed, step, info.rank + 1)
+        words = step_generator(s.seed, step, PARAPHRASE_STREAM + info.rank)  # drawn from only with goal_paraphrase
+        return self.collate(idx, words), step_generator(s.seed, step, info.rank + 1)
 
     def loss(self, batch, gen) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         with self._autocast():
