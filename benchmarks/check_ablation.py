@@ -19,12 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import print_table, write_json
+from lohovla.evaluation.paired import episodes_by_key, paired
 from lohovla.evaluation.reference import LETTERS
 from lohovla.policies.lohovla.grounding_config import CHECKS, switch_off
-
-
-def episodes_by_key(payload: dict) -> dict[tuple[str, int], dict]:
-    return {(e["task"], int(e["seed"])): e for e in payload["episodes"]}
 
 
 def intervened_tasks(payload: dict, check: str) -> set[str]:
@@ -67,9 +64,9 @@ def compare(on: dict, off: dict, check: str) -> dict[str, Any]:
             missing = [k for k in keys if k not in off_eps]
             if missing:
                 raise SystemExit(f"{check}: the off-run lacks {len(missing)} of the on-run's {task} episodes")
-            rate = 100.0 * sum(off_eps[k]["success"] for k in keys) / len(keys)
-            lost += sum(on_eps[k]["success"] and not off_eps[k]["success"] for k in keys)
-            won += sum(off_eps[k]["success"] and not on_eps[k]["success"] for k in keys)
+            rate = 100.0 * sum(off_eps[k] for k in keys) / len(keys)
+            flips = paired(on, off, task)  # the off-run's wins and losses against the on-run, seed for seed
+            lost, won = lost + flips.lost, won + flips.won
         per_task[row["letter"]] = rate
     mean = sum(per_task[x] for x in LETTERS) / len(LETTERS)
     rerun = sorted(set(on["per_task"]) - skipped)

@@ -5,7 +5,7 @@
 
 Each size runs `lohovla-train experiment=lohovla_tiny` (the recipe's first stage, on its prepared data cache) for
 `--steps` steps in a temporary directory, with the size's backbone overrides. Steps per second is the median of the
-logged intervals after the first (start-up excluded); hours for 7,000 steps (the recipe's two stages) follow from it.
+logged intervals after the first (start-up excluded); the hours the recipe's two stages would take follow from it.
 Needs the recipe's data (`bash scripts/train_tiny.sh` collects and caches it). Writes
 benchmarks/results/train_speed.json.
 """
@@ -35,10 +35,18 @@ SIZES: dict[str, dict[str, int]] = {
         "intermediate_size": 1024,
     },
 }
-RECIPE_STEPS = 7000
+RECIPE_STAGES = ("lohovla_tiny", "lohovla_tiny_ft")
 
 
-def run(name: str, overrides: dict[str, int], steps: int, threads: int) -> dict:
+def recipe_steps() -> int:
+    """Steps of the recipe's training stages (scripts/train_tiny.sh), from their experiment configs."""
+    from hydra import compose, initialize_config_module
+
+    with initialize_config_module(config_module="lohovla.configs", version_base="1.3"):
+        return sum(int(compose(config_name="train", overrides=[f"experiment={e}"]).max_steps) for e in RECIPE_STAGES)
+
+
+def run(name: str, overrides: dict[str, int], steps: int, threads: int, total: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         args = [f"model.backbone.{k}={v}" for k, v in overrides.items()]
         cmd = [sys.executable, "-m", "lohovla.cli.train", "experiment=lohovla_tiny", f"out={tmp}/run"]
@@ -54,7 +62,7 @@ def run(name: str, overrides: dict[str, int], steps: int, threads: int) -> dict:
         "size": name,
         "parameters_M": float(params.group(1)) if params else None,
         "steps_per_s": rate,
-        "hours_for_recipe": RECIPE_STEPS / rate / 3600,
+        "hours_for_recipe": total / rate / 3600,
         "overrides": overrides,
     }
 
@@ -67,9 +75,11 @@ def main() -> None:
     args = ap.parse_args()
     if not Path("data/cache").exists():
         raise SystemExit("no data/cache here: run from the repository root after scripts/train_tiny.sh prepared it")
-    rows = [run(name, o, args.steps, args.threads) for name, o in SIZES.items()]
+    total = recipe_steps()
+    rows = [run(name, o, args.steps, args.threads, total) for name, o in SIZES.items()]
     print_table(rows, ["size", "parameters_M", "steps_per_s", "hours_for_recipe"])
-    write_json({"steps": args.steps, "threads": args.threads, "batch_size": 32, "rows": rows}, args.out)
+    payload = {"steps": args.steps, "threads": args.threads, "recipe_steps": total, "rows": rows}
+    write_json(payload, args.out)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ unseen tasks' goals are never a rewrite's output. The choice is drawn from the t
 
 from __future__ import annotations
 
+import functools
 import re
 
 #: (the goal's pattern, its rewrites; groups of the pattern fill {1}, {2}, ...)
@@ -59,6 +60,7 @@ REWRITES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
 )
 
 
+@functools.cache  # a training set has a few dozen distinct goals, and every example asks
 def rewrites(goal: str) -> tuple[str, ...]:
     """Every rewrite of `goal` (empty for a goal without one)."""
     for pattern, outs in REWRITES:
