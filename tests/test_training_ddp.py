@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 
 import torch
 import torch.multiprocessing as mp
@@ -44,8 +45,17 @@ def test_two_gloo_processes_agree(tmp_path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    # fork: the children inherit the imported modules instead of importing torch and transformers again
-    mp.start_processes(_worker, args=(2, port, str(tmp_path)), nprocs=2, join=True, start_method="fork")
+    # spawn, never fork: a fork of this many-threaded process (torch's thread pool, tqdm's monitor, zmq's
+    # collector) can inherit a held lock and hang; CI once waited out its 90 minutes on such a child
+    ctx = mp.start_processes(_worker, args=(2, port, str(tmp_path)), nprocs=2, join=False, start_method="spawn")
+    deadline = time.monotonic() + 300
+    try:
+        while not ctx.join(timeout=5):  # raises if a rank failed
+            assert time.monotonic() < deadline, "the two gloo ranks did not finish within 300 s"
+    finally:
+        for proc in ctx.processes:  # a stuck rank must not keep pytest from exiting
+            if proc.is_alive():
+                proc.kill()
     r0, r1 = (torch.load(tmp_path / f"rank{r}.pt") for r in (0, 1))
     assert not torch.allclose(r0["local"], r1["local"])  # the shards differ...
     assert torch.equal(r0["synced"], r1["synced"])  # ...the synchronised gradients do not
