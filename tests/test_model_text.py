@@ -76,6 +76,30 @@ def test_layout_ar_targets_are_shifted_and_d2f_targets_masked() -> None:
     assert int(lay.readout[0]) == prompt + len(sub) + 1
 
 
+def test_pad_blocks_fills_d2f_blocks_with_eos_and_leaves_ar_alone() -> None:
+    """With pad_blocks a D2F sample's last block is full (EOS after the end), so the [MASK] count in a block says
+    nothing about the sub-task's length; AR samples keep their exact layout (they feed the action loss)."""
+    goal, sub = [10, 11, 12], [20, 21, 22, 23, 24, 25, 26, 27, 28]  # 9 tokens + EOS: 2 blocks of 8, 6 padded
+    args = dict(bos=2, eos=3, mask=4, pad=0, first_ratio=(1.0, 1.0))
+    plain = build_layout([goal, goal], [sub, sub], [8, 1], 5, gen=torch.Generator().manual_seed(0), **args)
+    padded = build_layout(
+        [goal, goal], [sub, sub], [8, 1], 5, gen=torch.Generator().manual_seed(0), pad_blocks=True, **args
+    )
+    prompt = 5 + 3 + 1
+    r0 = padded.rows == 0
+    assert sorted(padded.sub_pos[r0].tolist()) == list(range(16))  # every position of both blocks is masked
+    by_pos = dict(zip(padded.sub_pos[r0].tolist(), padded.targets[r0].tolist()))
+    assert [by_pos[p] for p in range(16)] == [*sub, *[3] * 7]
+    assert abs(float(padded.weights[r0].sum()) - 1.0) < 1e-6
+    ids0 = padded.block_ids[0, prompt : prompt + 16].tolist()
+    assert ids0 == [1] * 8 + [2] * 8 and int(padded.readout[0]) == prompt + 16
+    assert int(plain.readout[0]) == prompt + len(sub) + 1  # unpadded: the second block holds 2 positions
+    for key in ("rows", "cols", "targets", "weights"):  # the AR sample is unchanged
+        a, b = getattr(plain, key)[plain.rows == 1], getattr(padded, key)[padded.rows == 1]
+        assert torch.equal(a, b)
+    assert int(padded.readout[1]) == int(plain.readout[1]) == prompt + len(sub) + 1
+
+
 @pytest.fixture(scope="module")
 def model():
     torch.manual_seed(0)

@@ -63,6 +63,9 @@ class TextConfig:
     block_sizes: tuple[int, ...] = (1, 4, 8)
     block_probs: tuple[float, ...] = (0.5, 0.25, 0.25)  # only block size 1 feeds the action loss (clean text)
     first_ratio: tuple[float, float] = (0.2, 0.7)  # D2F mask ratio of the first block
+    # D2F samples padded with EOS to their last block's end, so a block's [MASK] count does not give away where the
+    # sub-task ends (sequence.py): decoding appends full blocks, and drafts then stretch the sentence to fill them.
+    pad_blocks: bool = False
     max_goal_tokens: int = 32
     max_subtask_tokens: int = 48
     # Colour words whose object the LM also points at (a refer map over the dense cells, trained on the pick or place

@@ -160,6 +160,7 @@ class LoHoVLAModel(nn.Module):
             c.pad_id,
             cfg.text.first_ratio,
             gen,
+            cfg.text.pad_blocks,
         )
         dev = img_emb.device
         text = self.text_embeds(lay.ids.to(dev), (lay.readout - n_img).to(dev))

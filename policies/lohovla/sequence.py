@@ -4,6 +4,11 @@ Block size 1 is plain AR: the sub-task is fed clean and the shifted next-token l
 each token predicts it). Block size > 1 is D2F: per block a share of the sub-task tokens becomes [MASK], shares rise
 from block to block, and each masked token is predicted in place with weight 1 / (its block's masked share).
 Only block-size-1 samples see their sub-task clean, so only they feed the action losses.
+
+`pad_blocks`: a D2F sample's sub-task is padded with EOS to the end of its last block. Without it the last block
+is short, and its number of [MASK]s tells the model where the sub-task ends; decoding appends full blocks, so the
+drafts stretch the sentence to fill them ("... the gray bowl block block ." where AR writes "... the gray bowl .").
+D2F samples feed no action loss, so what the readout sees after the padding trains nothing.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ def build_layout(
     pad: int,
     first_ratio: tuple[float, float],
     gen: torch.Generator,
+    pad_blocks: bool = False,
 ) -> Layout:
     """Batch layout; `subs[i]` None means no sub-task (vanilla VLA), [] an empty one (EOS only)."""
     b = len(goals)
@@ -74,6 +80,10 @@ def build_layout(
                 rows.append(i), cols.append(prompt - 1 + k), targets.append(tok), weights.append(1.0 / n)
                 sub_pos.append(k)
         else:
+            if pad_blocks:
+                full += [eos] * (-n % bs)
+                n = len(full)
+                fed = list(full)
             n_blocks = (n + bs - 1) // bs
             for j, r in enumerate(mask_ratios(n_blocks, first_ratio, gen)):
                 lo, hi = j * bs, min(n, (j + 1) * bs)
