@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-ROBOT_SIDE = ["wire", "protocol", "client", "safety", "watchdog", "robot", "runner", "curve", "testing"]
+ROBOT_SIDE = ["wire", "protocol", "client", "context_term", "safety", "watchdog", "robot", "runner", "curve", "testing"]
 
 BLOCKER = """
 import sys

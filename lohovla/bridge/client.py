@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import zmq
 
+from lohovla.bridge.context_term import terminate
 from lohovla.bridge.curve import ClientKeys, secure_client
 from lohovla.bridge.protocol import ACTION_SIZE, DEFAULT_ENDPOINT, PROTOCOL_VERSION, REPLIES, BridgeError
 from lohovla.bridge.wire import DEFAULT_LIMITS, Limits, WireError, decode, encode
@@ -116,7 +117,7 @@ class PolicyClient:
                 self._call({"type": "bye"}, deadline_s=min(self.deadline_s, 0.2))
         self._drop_socket()
         if self._own_context:
-            self.context.term()
+            terminate(self.context)
 
     def __enter__(self) -> PolicyClient:
         return self

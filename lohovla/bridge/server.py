@@ -19,6 +19,7 @@ from typing import Any
 
 import zmq
 
+from lohovla.bridge.context_term import terminate
 from lohovla.bridge.curve import ServerKeys, secure_server
 from lohovla.bridge.protocol import DEFAULT_ENDPOINT, error_reply
 from lohovla.bridge.service import PolicyService, ServiceConfig
@@ -127,7 +128,7 @@ class PolicyServer:
             self.auth.stop()
         self.socket.close(0)
         if self._own_context:
-            self.context.term()
+            terminate(self.context)
 
 
 @contextmanager
