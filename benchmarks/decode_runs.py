@@ -86,8 +86,9 @@ def throughput(model: LoHoVLAModel, data: dict, cfg: DecodeConfig, batch: int, n
     return n / (time.perf_counter() - t0), tokens
 
 
-def summary(rows: list[dict[str, Any]]) -> dict[str, float]:
-    """Forward passes per sub-task, tokens per pass (prefill counted as a pass, EOS as a token), latencies."""
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Forward passes per sub-task (mean, median, how many sub-tasks took each count), tokens per pass (prefill counted
+    as a pass, EOS as a token), latencies."""
     fwd = np.array([r["forwards"] for r in rows], dtype=float)
     dec = np.array([r["decoded"] for r in rows], dtype=float)
     out = {
@@ -96,6 +97,8 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, float]:
         "forwards_per_subtask": float(fwd.mean()),
         "tokens_per_forward": float(dec.sum() / (fwd + 1).sum()),
         "tokens_per_decode_forward": float(dec.sum() / max(1.0, fwd.sum())),
+        "median_forwards": float(np.median(fwd)),
+        "forwards_histogram": {int(k): int(v) for k, v in zip(*np.unique(fwd.astype(int), return_counts=True))},
     }
     for key in ("plan_ms", "decode_ms", "prefill_ms"):
         a = np.array([r[key] for r in rows])
