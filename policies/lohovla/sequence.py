@@ -73,6 +73,8 @@ def build_layout(
             clean.append(True)
             continue
         full = [*sub, eos]
+        if pad_blocks and bs > 1:
+            full += [eos] * (-len(full) % bs)
         n = len(full)
         fed = list(full)
         if bs == 1:  # shifted AR targets: position prompt-1+k predicts full[k]
@@ -80,10 +82,6 @@ def build_layout(
                 rows.append(i), cols.append(prompt - 1 + k), targets.append(tok), weights.append(1.0 / n)
                 sub_pos.append(k)
         else:
-            if pad_blocks:
-                full += [eos] * (-n % bs)
-                n = len(full)
-                fed = list(full)
             n_blocks = (n + bs - 1) // bs
             for j, r in enumerate(mask_ratios(n_blocks, first_ratio, gen)):
                 lo, hi = j * bs, min(n, (j + 1) * bs)
