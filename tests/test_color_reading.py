@@ -36,7 +36,10 @@ class PointAt:
     def __init__(self, hw: tuple[int, int], r: int, c: int) -> None:
         self.hw, self.r, self.c = hw, r, c
 
-    def __call__(self, dense: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    def key(self, dense: torch.Tensor) -> torch.Tensor:
+        return dense
+
+    def __call__(self, dense: torch.Tensor, h: torch.Tensor, keys: torch.Tensor | None = None) -> torch.Tensor:
         out = torch.full((h.shape[0], *self.hw), -30.0)
         out[:, self.r, self.c] = 30.0
         return out
@@ -77,6 +80,23 @@ def test_the_colour_word_is_the_one_seen_where_the_model_points() -> None:
     assert torch.equal(out[..., others], logits[others].expand(2, 7, -1))  # other words untouched
     mass = torch.logsumexp(out[..., ids], -1)  # the LM's total colour probability is kept
     assert torch.allclose(mass, torch.logsumexp(logits[ids], -1).expand(2, 7), atol=1e-4)
+
+
+def test_the_refer_maps_keys_are_computed_once_per_prompt_and_read_the_same() -> None:
+    model = refer_model()
+    refer = model.refer_map
+    dense, h = torch.randn(1, model.cfg.vision.dense_channels, 40, 20), torch.randn(3, refer.query.in_features)
+    rows = torch.zeros(3, dtype=torch.long)
+    with torch.no_grad():
+        assert torch.allclose(refer(dense[rows], h, refer.key(dense)[rows]), refer(dense[rows], h), atol=1e-5)
+    calls = []
+    refer.key.register_forward_hook(lambda *_: calls.append(1))
+    logits = torch.zeros(model.codec.vocab_size)
+    logits[model.refer_ids()[0]] = 5.0
+    reader = _reader(model, logits, {(10, 5): 3})
+    for _ in range(3):
+        reader.logits(torch.randn(2, refer.query.in_features))
+    assert len(calls) == 1
 
 
 def test_no_colour_word_can_win_so_nothing_changes() -> None:

@@ -35,9 +35,12 @@ class ScoreMap(nn.Module):
         nn.init.zeros_(self.film.bias)
         self.head = nn.Sequential(nn.Conv2d(channels, channels, 1), nn.ReLU(), nn.Conv2d(channels, 1, 1))
 
-    def forward(self, dense: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    def forward(self, dense: torch.Tensor, h: torch.Tensor, keys: torch.Tensor | None = None) -> torch.Tensor:
+        """`keys`: `self.key(dense)` when the caller has it (they depend on the scene alone, not on `h`: a decoder
+        reading many states of one scene computes them once)."""
         gamma, beta = self.film(h)[:, :, None, None].chunk(2, dim=1)
-        match = torch.einsum("bchw,bc->bhw", self.key(dense), self.query(h)) / dense.shape[1] ** 0.5
+        keys = self.key(dense) if keys is None else keys
+        match = torch.einsum("bchw,bc->bhw", keys, self.query(h)) / dense.shape[1] ** 0.5
         return match + self.head(F.relu(dense * (1 + gamma) + beta))[:, 0]
 
 

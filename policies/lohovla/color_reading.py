@@ -49,6 +49,7 @@ class ColorReader:
         self.ids = torch.tensor([ids[w] for w in words], device=pixel_probs.device)
         self.dense, self.pixels = dense, pixel_probs[:, [known.index(w) for w in words]]
         self._cells: torch.Tensor | None = None
+        self._keys: torch.Tensor | None = None
 
     def embed(self, ids: torch.Tensor) -> torch.Tensor:
         return self.backbone.embed(ids)
@@ -69,11 +70,12 @@ class ColorReader:
         if not len(where):
             return logits
         dense = self.dense()
-        if self._cells is None:  # each colour's probability per dense cell, once per prompt
+        if self._cells is None:  # each colour's probability per dense cell and the map's keys, once per prompt
             self._cells = cell_probs(self.pixels, tuple(dense.shape[-2:]), 1).flatten(2)  # (B, K, h * w)
+            self._keys = self.refer_map.key(dense)
         cells = self._cells
         r = rows[where.cpu()].to(dense.device)
-        point = self.refer_map(dense[r], states[where]).flatten(1).float().softmax(-1)  # (M, h * w)
+        point = self.refer_map(dense[r], states[where], self._keys[r]).flatten(1).float().softmax(-1)  # (M, h * w)
         seen = torch.einsum("mc,mkc->mk", point, cells[r]).clamp_min(1e-6)
         read = mass[where, None] + (torch.log(seen) + self.lm_weight * colour[where].float()).log_softmax(-1)
         out = flat.clone()
