@@ -214,3 +214,34 @@ def test_drafts_with_one_word_too_many_move_back_and_are_verified_at_once() -> N
     rejected = next(i for i, c in enumerate(calls) if c["tokens"][:1] == [7])
     assert calls[rejected]["tokens"][:4] == [7, 8, 9, 10]  # AR's word, then the moved drafts, fed to be checked
     assert res.forwards == rejected + 1  # that pass confirms them all (EOS included): no pass per position
+
+
+@pytest.mark.parametrize(
+    "ar",
+    [
+        [5, 6, 6, 7, 8, 9, 10, EOS],  # AR repeats the word before ("the the"): the drafts lack it
+        [5, 6, 13, 7, 8, 9, 10, EOS],  # AR writes a new word, then the draft it rejected
+    ],
+)
+def test_drafts_missing_a_word_move_on_and_are_verified_at_once(ar: list[int]) -> None:
+    """The mirror of the test above: AR writes a word the drafts lack, so every later draft sits one position early.
+    With insert_drafts they move one position on (EOS with them), and the pass after AR's words checks them all."""
+    drafts = [5, 6, 7, 8, 9, 10, EOS]
+    run = dict(block_size=4, verify=True, ar_target=ar, keep_drafts=True)
+    moved, calls = decode(drafts, lambda p, s: 0.99, insert_drafts=True, **run)
+    kept, _ = decode(drafts, lambda p, s: 0.99, insert_drafts=False, **run)
+    assert moved.tokens == kept.tokens == ar[:-1]
+    assert moved.forwards < kept.forwards
+    assert calls[-1]["tokens"][-4:] == [7, 8, 9, 10]  # the moved drafts, checked in one pass
+
+
+def test_an_eos_drafted_before_a_word_is_left_to_ar() -> None:
+    """A model unsure of a word may draft EOS there ("... on the EOS block ."). With trailing_eos only the EOS after
+    the last drafted word ends the sub-task: the drafts after the unsure one stay, and AR fills the gap."""
+    drafts = [5, 6, EOS, 8, 9, 10, 11, EOS]
+    ar = [5, 6, 7, 8, 9, 10, 11, EOS]
+    run = dict(block_size=4, verify=True, ar_target=ar, keep_drafts=True)
+    left, _ = decode(drafts, lambda p, s: 0.99, trailing_eos=True, **run)
+    ended, _ = decode(drafts, lambda p, s: 0.99, trailing_eos=False, **run)
+    assert left.tokens == ended.tokens == ar[:-1]
+    assert left.forwards < ended.forwards

@@ -83,7 +83,7 @@ def d2f_decode(
     """
     t0 = time.perf_counter()
     dev = cache.block_ids.device
-    th = Thresholds(cfg.block_size, cfg.tau_add, cfg.tau_act, cfg.tau_conf, max_tokens, cfg.verify, cfg.keep_drafts)
+    th = Thresholds.of(cfg, max_tokens)
     rows = [D2FRow(th, ids.eos) for _ in prompt_lens]
     if cfg.first == "ar" or cfg.verify:
         if last_hidden is None:

@@ -31,6 +31,8 @@ class DecodeConfig:
     commit: str = "ar"  # ar: completed blocks are cached token-causally, as AR training saw clean text; block
     verify: bool = True  # check committed tokens against AR's greedy choice (free, in the commit pass): AR's output
     keep_drafts: bool = True  # verify: a rejected token's later drafts stay to be checked (decode_state.py)
+    trailing_eos: bool = True  # verify: EOS drafted before and after a word: the later one ends it (decode_state.py)
+    insert_drafts: bool = True  # keep_drafts: the drafts move one position on where AR wrote a word they lack
     prefill_blocks: int = 2  # blocks of [MASK]s drafted in the prompt's prefill pass (planner.py; 0: none)
     branches: int = 1  # > 1: LoPA-style look-ahead branches per pass (verify, one scene at a time; lopa.py)
     max_tokens: int | None = None  # None: the model's text.max_subtask_tokens

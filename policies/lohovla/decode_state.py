@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lohovla.policies.lohovla.decode_config import DecodeConfig
+
 
 @dataclass
 class Block:
@@ -33,6 +35,15 @@ class Thresholds:
     max_len: int  # most sub-task positions (as AR: at most max_tokens tokens; EOS needs a free position)
     verify: bool = False
     keep_drafts: bool = False  # verify: a rejection keeps the later drafts (checked next pass) instead of masks
+    trailing_eos: bool = False  # verify: an EOS drafted after the last drafted word wins over earlier ones
+    insert_drafts: bool = False  # keep_drafts: drafts move one on where AR wrote a word they lack
+
+    @classmethod
+    def of(cls, cfg: DecodeConfig, max_len: int, verify: bool | None = None) -> Thresholds:
+        """The rules of a decode config (`verify` overrides the config's: look-ahead branches always verify)."""
+        verify = cfg.verify if verify is None else verify
+        return cls(cfg.block_size, cfg.tau_add, cfg.tau_act, cfg.tau_conf, max_len, verify, cfg.keep_drafts,
+                   cfg.trailing_eos, cfg.insert_drafts)  # fmt: skip
 
 
 @dataclass
@@ -46,6 +57,7 @@ class D2FRow:
     eos: int | None = None  # position of the first decoded EOS
     cached: int = 0  # positions [0, cached) are in the KV cache
     ar_next: int | None = None  # verify: AR's greedy token at position `cached`
+    rejected: tuple[int, int | None] | None = None  # verify: the last rejected draft (position, token)
     forwards: int = 0
 
     def __post_init__(self) -> None:
@@ -136,9 +148,26 @@ class D2FRow:
                 self.tokens[p] = by_pos[p][1]
             decoded += take
         eos = [p for p in decoded if self.tokens[p] == self.eos_id]
+        if eos and self.th.verify and self.th.trailing_eos:
+            eos = self._unsure_eos_masked(eos)
         if eos:
             self._truncate(min(eos))
-        return [p for p in decoded if p < len(self.tokens)]
+        return [p for p in decoded if p < len(self.tokens) and self.tokens[p] is not None]
+
+    def _unsure_eos_masked(self, eos: list[int]) -> list[int]:
+        """Verify: when EOS is drafted both before and after the last drafted word, the earlier ones are masked again
+        (AR's token fills each when the cached prefix reaches it) and the later one ends the sub-task. A model
+        trained on padded blocks drafts EOS where it is unsure ("... on the EOS block EOS EOS"); ending at the first
+        drops the drafts after it, and the rejected EOS then costs a new block and a pass to draft it. Without an EOS
+        after the last word (words drafted past the end), the first EOS ends the sub-task, as without the rule."""
+        last_word = max((q for q, t in enumerate(self.tokens) if t is not None and t != self.eos_id), default=-1)
+        trailing = [p for p in range(last_word + 1, len(self.tokens)) if self.tokens[p] == self.eos_id]
+        if not trailing:
+            return eos
+        for p in eos:
+            if p < last_word:
+                self.tokens[p] = None
+        return trailing
 
     def commit(self, upto: int, ar_pred: list[int] | None = None) -> int:
         """The pass committed positions [cached, upto); returns how many of them stay valid.
@@ -209,9 +238,29 @@ class D2FRow:
             self.tokens[p + 1 :] = [None] * (len(self.tokens) - p - 1)
         elif p + 1 < len(self.tokens) and self.tokens[p + 1] == token:
             self._drop_draft(p)
+        elif self.th.insert_drafts and self.eos != p and self._inserted(p, token):
+            self._insert_draft(p)
         elif self.eos == p:  # the draft at p was EOS: the sub-task goes on (prepare appends the next block)
             self.eos = None
+        self.rejected = (p, self.tokens[p])
         self.seed_at(p, token)
+
+    def _inserted(self, p: int, token: int) -> bool:
+        """AR wrote a word the drafts lack, at p: it repeats the word before p ("pick up the the blue block" against
+        the drafts' "pick up the smaller block"), or it is the draft rejected at p - 1 in the pass before (the word
+        AR put there was new, and the drafts go on one position late)."""
+        return (p > 0 and self.tokens[p - 1] == token) or self.rejected == (p - 1, token)
+
+    def _insert_draft(self, p: int) -> None:
+        """The drafts from p on move one position on (the mirror of `_drop_draft`), the sub-task one longer."""
+        self.tokens[p + 1 :] = self.tokens[p:]
+        self.blocks[-1].end += 1
+        if self.eos is not None:
+            self.eos += 1
+        if len(self.tokens) > self.th.max_len:
+            self.tokens.pop()
+            self.blocks[-1].end = min(self.blocks[-1].end, self.th.max_len)
+            self.eos = None if self.eos is not None and self.eos >= self.th.max_len else self.eos
 
     def _drop_draft(self, p: int) -> None:
         """The drafts hold one word too many at p (AR's token there is the next draft: "pick up the smaller blue

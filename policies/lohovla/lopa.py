@@ -57,7 +57,7 @@ def lopa_decode(
         raise ValueError("look-ahead branches are chosen by AR verification: they need verify=True")
     t0 = time.perf_counter()
     dev = cache.block_ids.device
-    th = Thresholds(cfg.block_size, cfg.tau_add, cfg.tau_act, cfg.tau_conf, max_tokens, True, cfg.keep_drafts)
+    th = Thresholds.of(cfg, max_tokens, verify=True)
     row = D2FRow(th, ids.eos)
     row.ar_next = int(greedy(backbone, last_hidden[:1, None])[0, 0])
     current, guesses = cache, {}
