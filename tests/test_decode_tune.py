@@ -1,4 +1,5 @@
-"""Choosing D2F settings: the tuning grid is every combination of the verified decoder, and val states are their own."""
+"""Choosing and measuring D2F settings: the tuning grid is every combination of the verified decoder, val states are
+their own, and the paired speed-up pairs each scene's two timings."""
 
 from __future__ import annotations
 
@@ -22,3 +23,12 @@ def test_the_grid_is_every_combination_of_verified_d2f_and_ar() -> None:
 def test_val_states_are_cached_apart_and_test_requests_keep_their_key() -> None:
     assert request_key(["a", "b"], 6, 3) == request_key(["a", "b"], 6, 3, "test") == "a,b|6|3"
     assert request_key(["a", "b"], 6, 3, "val") != request_key(["a", "b"], 6, 3)
+
+
+def test_the_paired_speed_up_pairs_each_scenes_two_timings() -> None:
+    from benchmarks.decode import paired_speedup
+
+    ar = [{"plan_ms": t} for t in (10.0, 40.0, 90.0)]
+    d2f = [{"plan_ms": t} for t in (5.0, 10.0, 90.0)]  # 2x, 4x, 1x: the median scene is 2x
+    assert paired_speedup(ar, d2f) == 2.0
+    assert paired_speedup(ar, d2f) != 40.0 / 10.0  # not the ratio of the medians
