@@ -13,6 +13,7 @@ import math
 import shutil
 import signal
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,22 @@ from lohovla.training.word_prior import word_prior_bias
 
 LOSSES = ("text", "map", "flow", "refer")
 PARAPHRASE_STREAM = 1_000  # step_generator's stream of goal paraphrases (ranks use 0 and 1 + rank)
+
+
+def ignored_model_settings(requested: ModelConfig, loaded: ModelConfig) -> list[str]:
+    """`key: requested (checkpoint's)` for each model setting where a run started from a checkpoint (`init_from`)
+    differs from what its config asked for. Such a run takes the checkpoint's whole model config, architecture and
+    objective settings alike (text.pad_blocks, block sizes); an override that silently did nothing cost a 50-minute
+    stage once."""
+
+    def flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in d.items():
+            out.update(flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+        return out
+
+    want, have = (flat(json.loads(json.dumps(c.to_dict()))) for c in (requested, loaded))
+    return [f"{k}: {want[k]!r} ({have.get(k)!r})" for k in sorted(want) if want[k] != have.get(k)]
 
 
 def lr_lambda(warmup: int, total: int, min_ratio: float):
@@ -117,7 +134,16 @@ class Trainer:
             return model.train(), int(state["step"]), state
         torch.manual_seed(self.s.seed)
         if self.s.init_from:
-            return load_model(self.s.init_from).train(), 0, None
+            model = load_model(self.s.init_from)
+            ignored = ignored_model_settings(model_cfg, model.cfg)
+            if ignored:
+                warnings.warn(
+                    f"init_from={self.s.init_from}: the run keeps that checkpoint's model config, so these requested "
+                    f"model settings do not apply: {', '.join(ignored)} (write them into its config.json to train "
+                    "with them)",
+                    stacklevel=2,
+                )
+            return model.train(), 0, None
         texts = sorted(set(self.store.goal) | set(self.store.text))
         return build_model(model_cfg, texts).train(), 0, None
 
