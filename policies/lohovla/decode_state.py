@@ -232,24 +232,24 @@ class D2FRow:
         `keep_drafts` keep their drafts, which the next pass verifies at once: a wrong word in a template sentence
         seldom makes the words after it wrong, and a kept draft costs nothing when it fails (it is checked anyway).
         """
+        before, self.rejected = self.rejected, (p, self.tokens[p])  # the rejected draft, before anything moves
         self.cached, self.ar_next = p, token
         if not self.th.keep_drafts:
             self.eos = None
             self.tokens[p + 1 :] = [None] * (len(self.tokens) - p - 1)
         elif p + 1 < len(self.tokens) and self.tokens[p + 1] == token:
             self._drop_draft(p)
-        elif self.th.insert_drafts and self.eos != p and self._inserted(p, token):
+        elif self.th.insert_drafts and self.eos != p and self._inserted(p, token, before):
             self._insert_draft(p)
         elif self.eos == p:  # the draft at p was EOS: the sub-task goes on (prepare appends the next block)
             self.eos = None
-        self.rejected = (p, self.tokens[p])
         self.seed_at(p, token)
 
-    def _inserted(self, p: int, token: int) -> bool:
+    def _inserted(self, p: int, token: int, before: tuple[int, int | None] | None) -> bool:
         """AR wrote a word the drafts lack, at p: it repeats the word before p ("pick up the the blue block" against
         the drafts' "pick up the smaller block"), or it is the draft rejected at p - 1 in the pass before (the word
-        AR put there was new, and the drafts go on one position late)."""
-        return (p > 0 and self.tokens[p - 1] == token) or self.rejected == (p - 1, token)
+        AR put there was new, and the drafts go on one position late); `before` is that earlier rejection."""
+        return (p > 0 and self.tokens[p - 1] == token) or before == (p - 1, token)
 
     def _insert_draft(self, p: int) -> None:
         """The drafts from p on move one position on (the mirror of `_drop_draft`), the sub-task one longer."""
