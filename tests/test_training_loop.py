@@ -45,13 +45,17 @@ def test_stage_settings_switch_objectives(tmp_path) -> None:
     store = synthetic_store(16)
     text_only = Trainer(_settings(tmp_path / "t", action=False, max_steps=2), micro_config(), store).train()
     assert all(h["map"] == 0.0 and h["flow"] == 0.0 and h["text"] > 0 for h in text_only)
+    padded = micro_config()
+    padded.text.pad_blocks = not padded.text.pad_blocks  # a stage-2 objective setting the checkpoint lacks
     tr = Trainer(
         _settings(tmp_path / "s2", max_steps=1, init_from=str(tmp_path / "t" / "checkpoints" / "step_0000002")),
-        micro_config(),
+        padded,
         store,
     )
     assert tr.step == 0  # weights from stage 1, a fresh optimizer and schedule
     tr.train()
+    saved = json.loads((tmp_path / "s2" / "checkpoints" / "step_0000001" / "config.json").read_text())
+    assert saved["model"]["text"]["pad_blocks"] is padded.text.pad_blocks
 
 
 def test_data_order_is_a_function_of_seed_and_step() -> None:

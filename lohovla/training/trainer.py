@@ -14,6 +14,7 @@ import shutil
 import signal
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +34,22 @@ LOSSES = ("text", "map", "flow", "refer")
 PARAPHRASE_STREAM = 1_000  # step_generator's stream of goal paraphrases (ranks use 0 and 1 + rank)
 
 
+# Text settings that only shape how training samples are drawn (model.training_losses), never the weights: a stage
+# started from a checkpoint takes these from its own config, so a later stage can change its objective.
+TEXT_OBJECTIVE = ("block_sizes", "block_probs", "first_ratio", "pad_blocks")
+
+
+def continued_config(requested: ModelConfig, loaded: ModelConfig) -> ModelConfig:
+    """The model config of a run started from a checkpoint (`init_from`): the checkpoint's, except the text objective
+    (TEXT_OBJECTIVE), which is the run's own."""
+    text = replace(loaded.text, **{k: getattr(requested.text, k) for k in TEXT_OBJECTIVE})
+    return replace(loaded, text=text)
+
+
 def ignored_model_settings(requested: ModelConfig, loaded: ModelConfig) -> list[str]:
     """`key: requested (checkpoint's)` for each model setting where a run started from a checkpoint (`init_from`)
-    differs from what its config asked for. Such a run takes the checkpoint's whole model config, architecture and
-    objective settings alike (text.pad_blocks, block sizes); an override that silently did nothing cost a 50-minute
-    stage once."""
+    differs from what its config asked for. Such a run takes the checkpoint's architecture, grounding and decoding
+    settings (`continued_config`); an override that silently did nothing cost a 50-minute stage once."""
 
     def flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -45,7 +57,8 @@ def ignored_model_settings(requested: ModelConfig, loaded: ModelConfig) -> list[
             out.update(flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
         return out
 
-    want, have = (flat(json.loads(json.dumps(c.to_dict()))) for c in (requested, loaded))
+    kept = continued_config(requested, loaded)
+    want, have = (flat(json.loads(json.dumps(c.to_dict()))) for c in (requested, kept))
     return [f"{k}: {want[k]!r} ({have.get(k)!r})" for k in sorted(want) if want[k] != have.get(k)]
 
 
@@ -136,9 +149,11 @@ class Trainer:
         if self.s.init_from:
             model = load_model(self.s.init_from)
             ignored = ignored_model_settings(model_cfg, model.cfg)
+            model.cfg = continued_config(model_cfg, model.cfg)
             if ignored:
                 warnings.warn(
-                    f"init_from={self.s.init_from}: the run keeps that checkpoint's model config, so these requested "
+                    f"init_from={self.s.init_from}: the run keeps that checkpoint's model config (all but the text "
+                    "objective), so these requested "
                     f"model settings do not apply: {', '.join(ignored)} (write them into its config.json to train "
                     "with them)",
                     stacklevel=2,
