@@ -31,3 +31,12 @@ def test_the_text_objective_comes_from_the_run_not_the_checkpoint() -> None:
 
 def test_the_same_config_ignores_nothing() -> None:
     assert ignored_model_settings(micro_config(), micro_config()) == []
+
+
+def test_a_fitted_detector_is_not_reported_as_ignored() -> None:
+    """The fit writes the detector's settings after training; a further stage keeps them without a warning."""
+    loaded = micro_config()
+    loaded = replace(loaded, grounding=replace(loaded.grounding, colors=("red", "blue"), channels=8))
+    requested = replace(micro_config(), grounding=replace(micro_config().grounding, colors=(), channels=32))
+    assert ignored_model_settings(requested, loaded) == []
+    assert continued_config(requested, loaded).grounding.colors == ("red", "blue")

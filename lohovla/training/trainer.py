@@ -39,6 +39,10 @@ PARAPHRASE_STREAM = 1_000  # step_generator's stream of goal paraphrases (ranks 
 TEXT_OBJECTIVE = ("block_sizes", "block_probs", "first_ratio", "pad_blocks")
 
 
+# The colour detector's settings, which lohovla-fit-colors writes into a checkpoint's config (color_fit.py).
+DETECTOR_SETTINGS = ("grounding.colors", "grounding.channels", "grounding.erode")
+
+
 def continued_config(requested: ModelConfig, loaded: ModelConfig) -> ModelConfig:
     """The model config of a run started from a checkpoint (`init_from`): the checkpoint's, except the text objective
     (TEXT_OBJECTIVE), which is the run's own."""
@@ -59,7 +63,8 @@ def ignored_model_settings(requested: ModelConfig, loaded: ModelConfig) -> list[
 
     kept = continued_config(requested, loaded)
     want, have = (flat(json.loads(json.dumps(c.to_dict()))) for c in (requested, kept))
-    return [f"{k}: {want[k]!r} ({have.get(k)!r})" for k in sorted(want) if want[k] != have.get(k)]
+    fitted = DETECTOR_SETTINGS if loaded.grounding.colors else ()  # written by the fit, never by a training config
+    return [f"{k}: {want[k]!r} ({have.get(k)!r})" for k in sorted(want) if want[k] != have.get(k) and k not in fitted]
 
 
 def lr_lambda(warmup: int, total: int, min_ratio: float):
