@@ -187,6 +187,11 @@ def presence_metrics(net: ColorPresence, scenes: Scenes, min_prob: float) -> dic
     }
 
 
+#: The grounding settings the fit writes into a checkpoint's config (the detector's); a training config never sets
+#: them, so a stage started from a fitted checkpoint keeps them without asking (trainer.ignored_model_settings).
+FITTED_GROUNDING = ("colors", "channels", "erode")
+
+
 def fit_colors(s: ColorFitSettings) -> dict[str, Any]:
     """Load the checkpoint, fit its detector, save it (config grounding section + weights) and a report."""
     from lohovla.policies.lohovla.config import GroundingConfig
@@ -217,7 +222,7 @@ def fit_colors(s: ColorFitSettings) -> dict[str, Any]:
         "train": presence_metrics(net, train, s.min_prob),
         "val": presence_metrics(net, val, s.min_prob),
     }
-    model.cfg.grounding = GroundingConfig(tuple(s.colors), s.channels, s.erode)
+    model.cfg.grounding = GroundingConfig(colors=tuple(s.colors), channels=s.channels, erode=s.erode)
     model.presence = net.eval()
     out = Path(s.out) if s.out else src
     config = json.loads((src / "config.json").read_text())

@@ -26,6 +26,7 @@ from lohovla.policies.lohovla.config import ModelConfig
 from lohovla.policies.lohovla.loading import build_model, load_model, save_checkpoint
 from lohovla.training import distributed as D
 from lohovla.training.batching import Collator, Mixture, step_generator
+from lohovla.training.color_fit import FITTED_GROUNDING
 from lohovla.training.samples import CAPTION_TASK, QUESTION_TASK, TEXT_ONLY_TASKS, SampleStore
 from lohovla.training.settings import TrainSettings
 from lohovla.training.word_prior import word_prior_bias
@@ -37,10 +38,6 @@ PARAPHRASE_STREAM = 1_000  # step_generator's stream of goal paraphrases (ranks 
 # Text settings that only shape how training samples are drawn (model.training_losses), never the weights: a stage
 # started from a checkpoint takes these from its own config, so a later stage can change its objective.
 TEXT_OBJECTIVE = ("block_sizes", "block_probs", "first_ratio", "pad_blocks")
-
-
-# The colour detector's settings, which lohovla-fit-colors writes into a checkpoint's config (color_fit.py).
-DETECTOR_SETTINGS = ("grounding.colors", "grounding.channels", "grounding.erode")
 
 
 def continued_config(requested: ModelConfig, loaded: ModelConfig) -> ModelConfig:
@@ -63,7 +60,7 @@ def ignored_model_settings(requested: ModelConfig, loaded: ModelConfig) -> list[
 
     kept = continued_config(requested, loaded)
     want, have = (flat(json.loads(json.dumps(c.to_dict()))) for c in (requested, kept))
-    fitted = DETECTOR_SETTINGS if loaded.grounding.colors else ()  # written by the fit, never by a training config
+    fitted = {f"grounding.{k}" for k in FITTED_GROUNDING} if loaded.grounding.colors else set()
     return [f"{k}: {want[k]!r} ({have.get(k)!r})" for k in sorted(want) if want[k] != have.get(k) and k not in fitted]
 
 
@@ -158,9 +155,8 @@ class Trainer:
             if ignored:
                 warnings.warn(
                     f"init_from={self.s.init_from}: the run keeps that checkpoint's model config (all but the text "
-                    "objective), so these requested "
-                    f"model settings do not apply: {', '.join(ignored)} (write them into its config.json to train "
-                    "with them)",
+                    f"objective), so these requested model settings do not apply: {', '.join(ignored)} (write them "
+                    "into its config.json to train with them)",
                     stacklevel=2,
                 )
             return model.train(), 0, None
