@@ -5,8 +5,9 @@
 Long-horizon scenes use the TRAIN colours on the train split and the EVAL colours on val and test; distractors
 come from all 11. So a block's colour can tell its role on train and tell the opposite on val. Per task and
 split: how many blocks of TRAIN-only, EVAL-only and shared colours are targets (B: a bowl of its colour is there;
-C: its colour has a pair to stack; E: its colour's count is even) or distractors. Writes
-benchmarks/results/color_roles.json.
+C: its colour has a pair to stack; E: its colour's count is even) or distractors. A third row per task counts the
+training scenes of `distractor_colors=split` (Task.distractor_palette): distractors in the TRAIN colours only, so
+no colour keeps one role on train. Writes benchmarks/results/color_roles.json.
 """
 
 from __future__ import annotations
@@ -46,11 +47,15 @@ def colour_group(color: str) -> str:
     )
 
 
-def count_roles(task: str, split: str, scenes: int) -> Counter:
+#: (split, the env's distractor_colors) of each row
+SCENE_SETS = (("train", "all"), ("train", "split"), ("val", "all"))
+
+
+def count_roles(task: str, split: str, scenes: int, distractor_colors: str = "all") -> Counter:
     import lohovla
     from lohovla.envs.spec import split_seed
 
-    env, counts = lohovla.make_env(task, split=split), Counter()
+    env, counts = lohovla.make_env(task, split=split, distractor_colors=distractor_colors), Counter()
     for k in range(scenes):
         _, info = env.reset(seed=split_seed(split, k))
         for o in (o for o in info["objects"] if o["kind"] == "block"):
@@ -66,15 +71,15 @@ def main() -> None:
     args = ap.parse_args()
     rows = []
     for task, letter in TASKS.items():
-        for split in ("train", "val"):
-            c = count_roles(task, split, args.scenes)
-            row = {"task": letter, "split": split}
+        for split, distractors in SCENE_SETS:
+            c = count_roles(task, split, args.scenes, distractors)
+            row = {"task": letter, "split": split, "distractor_colors": distractors}
             for group in ("train-only", "eval-only", "shared"):
                 target, distractor = c[(group, "target")], c[(group, "distractor")]
                 row[f"{group} targets"] = target
                 row[f"{group} distractors"] = distractor
             rows.append(row)
-    cols = ["task", "split"] + [
+    cols = ["task", "split", "distractor_colors"] + [
         f"{g} {r}" for g in ("train-only", "eval-only", "shared") for r in ("targets", "distractors")
     ]
     print_table(rows, cols)

@@ -17,6 +17,8 @@ from lohovla.envs.spec import BOUNDS, PIXEL_SIZE, SPLIT_SEEDS, SPLITS, split_see
 from lohovla.envs.tasks.registry import get_task_class
 
 MODES = ("fast", "arm")
+#: where distractors' colours come from: "all" 11 (LoHoRavens), or the "split"'s own (Task.distractor_palette)
+DISTRACTOR_COLORS = ("all", "split")
 SUCCESS_THRESHOLD = 0.99
 GOAL_CHARSET = string.ascii_letters + string.digits + " .,'-"
 
@@ -53,6 +55,7 @@ class LoHoRavensEnv(gym.Env):
         color_noise: float = 3.0,
         depth_noise: float = 0.003,
         drop_prob_per_s: float = 0.0,
+        distractor_colors: str = "all",
         strict: bool = False,
         render_mode: str | None = None,
         record_frames: bool = False,
@@ -62,6 +65,12 @@ class LoHoRavensEnv(gym.Env):
             raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
+        if distractor_colors not in DISTRACTOR_COLORS:
+            raise ValueError(f"unknown distractor_colors {distractor_colors!r}; expected one of {DISTRACTOR_COLORS}")
+        if distractor_colors != "all" and split != "train":
+            raise ValueError(
+                f"distractor_colors={distractor_colors!r} is for training data; {split} scenes keep LoHoRavens'"
+            )
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"unsupported render_mode {render_mode!r}; only 'rgb_array'")
         self.task_name, self.split, self.mode = task, split, mode
@@ -70,7 +79,7 @@ class LoHoRavensEnv(gym.Env):
         self.camera_set = camera_specs(cameras, self.pixel_size, self.bounds)
         self.obs_noise, self.color_noise, self.depth_noise = obs_noise, color_noise, depth_noise
         self.strict, self.render_mode, self.record_frames = strict, render_mode, record_frames
-        self.drop_prob_per_s = drop_prob_per_s
+        self.drop_prob_per_s, self.distractor_colors = drop_prob_per_s, distractor_colors
         self.video_size = (int(video_size[0]), int(video_size[1]))
 
         from lohovla.envs.world import World
@@ -113,6 +122,7 @@ class LoHoRavensEnv(gym.Env):
         self._noise_rng = np.random.default_rng([self.seed_value, 1])
         self._drop_rng = np.random.default_rng([self.seed_value, 2])
         self.task = self.task_cls()
+        self.task.distractor_colors = self.distractor_colors
         self.task.setup(self.world, scene_rng, self.split)
         self.primitive.attach()
         self.world.settle()

@@ -7,7 +7,7 @@ task has both sizes. They are never scored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -18,11 +18,17 @@ from lohovla.envs.world import World
 
 
 def add_distractor_blocks(
-    world: World, layout: Layout, rng: np.random.Generator, used: Iterable[str], max_n: int = 2, sizes: bool = False
+    world: World,
+    layout: Layout,
+    rng: np.random.Generator,
+    used: Iterable[str],
+    pool: Sequence[str] = ALL_COLORS,
+    max_n: int = 2,
+    sizes: bool = False,
 ) -> list[SceneObject]:
-    """0..max_n blocks in distinct colours outside `used`, drawn from all 11; with sizes, 4 or 6 cm by a coin
-    flip (labelled "smaller"/"bigger"), else 4 cm."""
-    spare = [c for c in ALL_COLORS if c not in set(used)]
+    """0..max_n blocks in distinct colours of `pool` outside `used` (all 11 by default; `Task.distractor_palette`);
+    with sizes, 4 or 6 cm by a coin flip (labelled "smaller"/"bigger"), else 4 cm."""
+    spare = [c for c in pool if c not in set(used)]
     n = min(int(rng.integers(0, max_n + 1)), len(spare))
     out = []
     for c in (str(c) for c in rng.choice(spare, n, replace=False)) if n else ():

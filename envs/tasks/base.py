@@ -43,6 +43,7 @@ class Task(ABC):
         self.goal = ""
         self.max_steps = 1
         self.split = "train"
+        self.distractor_colors = "all"  # set by the env: see distractor_palette
 
     # --- what subclasses implement ----------------------------------------------------------------
     @abstractmethod
@@ -66,6 +67,18 @@ class Task(ABC):
     def palette(self) -> tuple[str, ...]:
         """Colours this task draws from: all 11 for primitives, the split's set for long-horizon tasks."""
         return ALL_COLORS if self.primitive else long_horizon_colors(self.split)
+
+    def distractor_palette(self) -> tuple[str, ...]:
+        """Colours a distractor is drawn from: all 11, as in LoHoRavens, or (`distractor_colors="split"`, a
+        training-data option) the split's own colours.
+
+        Why the option: with all 11, a long-horizon train scene's distractors are mostly the EVAL-only colours (the
+        TRAIN ones are taken by the targets), while in val and test scenes the TRAIN-only colours are the
+        distractors. A colour's name then tells its role in every training scene and the wrong role in every
+        evaluation scene (docs/generalisation.md, "Why B and C fail"); drawn from the split's own colours, it tells
+        nothing, and the goal's relation (a matching bowl, a pair) must decide.
+        """
+        return ALL_COLORS if self.distractor_colors == "all" else self.palette()
 
     def setup(self, world: World, rng: np.random.Generator, split: str) -> None:
         """Build the scene; a scene too crowded to lay out is redrawn from the same rng stream."""

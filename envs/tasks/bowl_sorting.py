@@ -12,7 +12,7 @@ import numpy as np
 
 from lohovla.envs.objects import BOWL_FLOOR, SceneObject
 from lohovla.envs.rewards import in_bowl, max_matching
-from lohovla.envs.spec import ALL_COLORS, BOWL_DIAMETER, SMALL_BLOCK
+from lohovla.envs.spec import BOWL_DIAMETER, SMALL_BLOCK
 from lohovla.envs.tasks.base import OracleStep, Task
 from lohovla.envs.tasks.piles import is_clear, near_bowl, top_of_pile
 from lohovla.envs.tasks.recovery import set_aside
@@ -68,7 +68,7 @@ def build_color_bowl_scene(
     colors = [str(c) for c in rng.choice(task.palette(), n_bowls, replace=False)]
     bowls = [world.add_bowl(c, layout.sample(BOWL_DIAMETER / 2 + 0.01), BOWL_DIAMETER) for c in colors]
     blocks = [world.add_block(c, SMALL_BLOCK, layout.sample(0.035), rng.uniform(0, np.pi)) for c in colors[:n_blocks]]
-    remaining = [c for c in ALL_COLORS if c not in colors]
+    remaining = [c for c in task.distractor_palette() if c not in colors]
     placed = 0
     while placed < MAX_BOWL_DISTRACTORS and remaining:
         is_block = distractor_blocks and rng.uniform() > 0.5

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from lohovla.envs.rewards import POS_EPS
-from lohovla.envs.spec import ALL_COLORS, BIG_BLOCK, SMALL_BLOCK
+from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK
 from lohovla.envs.tasks._zones import add_zone_shrinking
 from lohovla.envs.tasks.base import OracleStep, Task
 from lohovla.envs.tasks.piles import is_clear, top_of_pile
@@ -59,7 +59,7 @@ class StackBiggerOverSmallerWithSameColorInSameColorZone(Task):
                 world.add_block(c, BIG_BLOCK, layout.sample(0.045), rng.uniform(0, np.pi), label=f"bigger {c} block")
             )
         self.zones = [add_zone_shrinking(world, layout, rng, c) for c in colors]
-        spare = [c for c in ALL_COLORS if c not in colors]
+        spare = [c for c in self.distractor_palette() if c not in colors]
         for c in spare[: int(rng.integers(0, 3))]:
             size, word = (BIG_BLOCK, "bigger") if rng.uniform() > 0.5 else (SMALL_BLOCK, "smaller")
             world.add_block(c, size, layout.sample(0.045), rng.uniform(0, np.pi), label=f"{word} {c} block")

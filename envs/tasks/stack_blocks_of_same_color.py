@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lohovla.envs.spec import ALL_COLORS, SMALL_BLOCK
+from lohovla.envs.spec import SMALL_BLOCK
 from lohovla.envs.tasks.base import OracleStep, Task, with_oracle
 from lohovla.envs.tasks.registry import register
 from lohovla.envs.tasks.stack_blocks_of_same_size import any_block
@@ -45,7 +45,7 @@ class StackBlocksOfSameColor(Task):
             for i in range(n_blocks)
         ]
         self.groups = [blocks[i::n_colors] for i in range(n_colors)]
-        spare = [c for c in ALL_COLORS if c not in colors]
+        spare = [c for c in self.distractor_palette() if c not in colors]
         for c in spare[: min(int(rng.integers(0, 3)), len(spare))]:
             world.add_block(c, SMALL_BLOCK, layout.sample(0.032), rng.uniform(0, np.pi))
         self.total = n_blocks - n_colors

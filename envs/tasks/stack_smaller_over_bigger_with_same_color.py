@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from lohovla.envs.rewards import on_table, on_top
-from lohovla.envs.spec import ALL_COLORS, BIG_BLOCK, SMALL_BLOCK
+from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK
 from lohovla.envs.tasks.base import OracleStep, Task
 from lohovla.envs.tasks.placement import HALF_DIAG, reachable, table_spot
 from lohovla.envs.tasks.recovery import clear_step
@@ -39,7 +39,7 @@ class StackSmallerOverBiggerWithSameColor(Task):
         palette = list(self.palette())
         n_colors = int(rng.integers(5, 8))
         colors = [str(c) for c in rng.choice(palette, n_colors, replace=False)]
-        spare = [c for c in ALL_COLORS if c not in colors]
+        spare = [c for c in self.distractor_palette() if c not in colors]
         n_distract = min(int(rng.integers(0, 3)), len(spare))
         specs = [(c, size) for c in colors for size in (BIG_BLOCK, SMALL_BLOCK)]
         for c in spare[:n_distract]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from lohovla.envs.rewards import POS_EPS
-from lohovla.envs.spec import ALL_COLORS, BIG_BLOCK, SMALL_BLOCK
+from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK
 from lohovla.envs.tasks._zones import add_zone_shrinking
 from lohovla.envs.tasks.base import OracleStep, Task, with_oracle
 from lohovla.envs.tasks.piles import above
@@ -51,7 +51,7 @@ class StackSmallerOverBiggerWithSameColorInSameColorZone(Task):
                 world.add_block(c, SMALL_BLOCK, layout.sample(0.032), rng.uniform(0, np.pi), label=f"smaller {c} block")
             )
         self.zones = [add_zone_shrinking(world, layout, rng, c) for c in colors]
-        spare = [c for c in ALL_COLORS if c not in colors]
+        spare = [c for c in self.distractor_palette() if c not in colors]
         self.distractors = []
         for c in spare[: int(rng.integers(0, 3))]:
             size, word = (BIG_BLOCK, "bigger") if rng.uniform() > 0.5 else (SMALL_BLOCK, "smaller")
