@@ -11,7 +11,7 @@ import pytest
 from lohovla.envs.env import LoHoRavensEnv
 from lohovla.envs.spec import long_horizon_colors
 
-# The training tasks whose distractors LoHoRavens draws from all 11 colours (B, C and LoHoSet's B-like extras).
+# The training tasks whose distractors LoHoRavens draws from all 11 colours (B, C and the LoHoSet extras like them).
 TASKS = [
     "put-block-into-matching-bowl",
     "stack-smaller-over-bigger-with-same-color",
