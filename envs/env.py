@@ -23,6 +23,17 @@ SUCCESS_THRESHOLD = 0.99
 GOAL_CHARSET = string.ascii_letters + string.digits + " .,'-"
 
 
+def check_distractor_colors(distractor_colors: str, split: str) -> None:
+    """ValueError unless `distractor_colors` is known and, when not LoHoRavens' "all", the split is train (callers
+    that start workers check first, so a bad value is one line, not a worker's traceback)."""
+    if distractor_colors not in DISTRACTOR_COLORS:
+        raise ValueError(f"unknown distractor_colors {distractor_colors!r}; expected one of {DISTRACTOR_COLORS}")
+    if distractor_colors != "all" and split != "train":
+        raise ValueError(
+            f"distractor_colors={distractor_colors!r} is for training data; {split} scenes keep LoHoRavens'"
+        )
+
+
 def _pose_space() -> gym.spaces.Tuple:
     return gym.spaces.Tuple(
         (
@@ -65,12 +76,7 @@ class LoHoRavensEnv(gym.Env):
             raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
-        if distractor_colors not in DISTRACTOR_COLORS:
-            raise ValueError(f"unknown distractor_colors {distractor_colors!r}; expected one of {DISTRACTOR_COLORS}")
-        if distractor_colors != "all" and split != "train":
-            raise ValueError(
-                f"distractor_colors={distractor_colors!r} is for training data; {split} scenes keep LoHoRavens'"
-            )
+        check_distractor_colors(distractor_colors, split)
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"unsupported render_mode {render_mode!r}; only 'rgb_array'")
         self.task_name, self.split, self.mode = task, split, mode

@@ -82,6 +82,13 @@ def test_help_lists_the_task_ids_groups_and_policies() -> None:
             "driver_beta=2.0 must be between",
         ),
         ("lohovla-collect", ["driver=lohovla-tinny", "out=/nonexistent/x"], "did you mean 'lohovla-tiny'"),
+        (
+            "lohovla-collect",
+            ["split=val", "+env.distractor_colors=split", "out=/nonexistent/x"],
+            "distractor_colors='split' is for training data; val scenes",
+        ),
+        ("lohovla-eval", ["split=test", "+env.distractor_colors=split"], "is for training data; test scenes"),
+        ("lohovla-rollout", ["+env.distractor_colors=eval"], "unknown distractor_colors 'eval'"),
         ("lohovla-demo", ["policy=./nowhere"], "does not exist"),
         ("lohovla-fit-colors", ["checkpoint=./nowhere"], "does not exist"),
     ],

@@ -82,6 +82,16 @@ def one_of(key: str, value: object, choices: Sequence[str]) -> str:
     return text
 
 
+def env_options(split: str, env: dict) -> None:
+    """The simulator options a command passes on, checked before any env or worker starts."""
+    from lohovla.envs.env import check_distractor_colors
+
+    try:
+        check_distractor_colors(str(env.get("distractor_colors", "all")), str(split))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 SPLITS = ("train", "val", "test")
 MODES = ("fast", "arm")
 

@@ -80,6 +80,8 @@ def main(cfg: DictConfig) -> None:
     checks.at_least("episodes_per_task", cfg.episodes_per_task, 1)
 
     config = build_config(cfg)
+    if config.source == "sim":
+        checks.env_options(config.split, config.env)
     total = sum(config.episodes.values())
     print(f"collecting {total} demonstrations of {len(config.episodes)} tasks ({config.split}) into {config.out}")
     try:

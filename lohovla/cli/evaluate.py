@@ -46,6 +46,7 @@ def main(cfg: DictConfig) -> None:
     checks.at_least("first_index", cfg.first_index, 0)
     checks.one_of("split", cfg.split, checks.SPLITS)
     checks.one_of("mode", cfg.mode, checks.MODES)
+    checks.env_options(cfg.split, to_dict(cfg.env))
     try:
         result = evaluate(
             str(cfg.policy),

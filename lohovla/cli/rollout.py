@@ -39,6 +39,7 @@ def main(cfg: DictConfig) -> None:
     checks.at_least("first_index", cfg.first_index, 0)
     checks.one_of("split", cfg.split, checks.SPLITS)
     checks.one_of("mode", cfg.mode, checks.MODES)
+    checks.env_options(cfg.split, to_dict(cfg.env))
     if cfg.video:
         from lohovla.visualize.writer import check_video_path
 
