@@ -49,7 +49,7 @@ class PutBlocksInPyramidIntoMatchingBowls(BowlSortingTask):
         self.blocks = add_pyramid(world, colors, xy, rng.uniform(0, np.pi), base)
         settle_and_check(world, self.blocks)
         used = {o.color for o in [*self.blocks, *self.bowls]}
-        add_distractor_blocks(world, layout, rng, used, self.distractor_palette())  # B's: unused colours of all 11
+        add_distractor_blocks(world, layout, rng, used, self.distractor_palette())  # B's convention
         self.goal = "put the blocks in the bowls with matching colors."
         self.max_steps = n + 2
 

@@ -37,7 +37,7 @@ class PutBlocksInThreeLayerTowersIntoMatchingBowls(BowlSortingTask):
         n_towers = int(rng.integers(1, 3))
         self.blocks, self.bowls = build_towers_and_bowls(self, world, layout, rng, [3] * n_towers)
         used = {o.color for o in [*self.blocks, *self.bowls]}
-        add_distractor_blocks(world, layout, rng, used, self.distractor_palette())  # B's: unused colours of all 11
+        add_distractor_blocks(world, layout, rng, used, self.distractor_palette())  # B's convention
         self.goal = "put the blocks in the bowls with matching colors."
         self.max_steps = len(self.blocks) + 2
 

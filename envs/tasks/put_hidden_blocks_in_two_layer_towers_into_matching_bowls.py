@@ -39,7 +39,7 @@ class PutHiddenBlocksInTwoLayerTowersIntoMatchingBowls(BowlSortingTask):
         n_towers = int(rng.integers(2, 4))
         self.blocks, self.bowls = build_towers_and_bowls(self, world, layout, rng, [2] * n_towers)
         used = {o.color for o in [*self.blocks, *self.bowls]}
-        add_distractor_blocks(world, layout, rng, used, self.distractor_palette())  # B's: unused colours of all 11
+        add_distractor_blocks(world, layout, rng, used, self.distractor_palette())  # B's convention
         self.goal = "put the blocks in the bowls with matching colors."
         self.max_steps = len(self.blocks) + 2
 
