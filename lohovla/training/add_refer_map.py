@@ -13,7 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
-from lohovla.policies.lohovla.loading import load_model, save_checkpoint
+from lohovla.policies.lohovla.loading import extra_fields, load_model, save_checkpoint
 from lohovla.policies.lohovla.model import LoHoVLAModel
 
 
@@ -32,7 +32,7 @@ def add_refer_map(src: Path | str, out: Path | str, colors: list[str] | None = N
     missing, unexpected = model.load_state_dict(old.state_dict(), strict=False)
     if unexpected or any(not k.startswith("refer_map.") for k in missing):
         raise ValueError(f"unexpected weight mismatch: missing {missing[:5]}, unexpected {unexpected[:5]}")
-    extra = {k: v for k, v in config.items() if k not in ("format", "version", "model", "backbone_hf_config")}
+    extra = extra_fields(config)
     extra["refer_map_added_to"] = str(src)
     return save_checkpoint(model, out, extra)
 

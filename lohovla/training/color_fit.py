@@ -195,7 +195,7 @@ FITTED_GROUNDING = ("colors", "channels", "erode")
 def fit_colors(s: ColorFitSettings) -> dict[str, Any]:
     """Load the checkpoint, fit its detector, save it (config grounding section + weights) and a report."""
     from lohovla.policies.lohovla.config import GroundingConfig
-    from lohovla.policies.lohovla.loading import load_model, save_checkpoint
+    from lohovla.policies.lohovla.loading import extra_fields, load_model, save_checkpoint
     from lohovla.policy_loading import SHIPPED_DIR, shipped_checkpoint
 
     if not s.colors or not s.tasks:
@@ -226,7 +226,7 @@ def fit_colors(s: ColorFitSettings) -> dict[str, Any]:
     model.presence = net.eval()
     out = Path(s.out) if s.out else src
     config = json.loads((src / "config.json").read_text())
-    kept = {k: v for k, v in config.items() if k not in ("format", "version", "model", "backbone_hf_config")}
+    kept = extra_fields(config)
     save_checkpoint(model, out, {**kept, "color_fit": {"settings": _public(s), "val": _summary(report["val"])}})
     (out / "color_fit.json").write_text(json.dumps(report, indent=1))
     return report

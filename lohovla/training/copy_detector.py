@@ -14,7 +14,7 @@ import argparse
 import json
 from pathlib import Path
 
-from lohovla.policies.lohovla.loading import load_model, save_checkpoint
+from lohovla.policies.lohovla.loading import extra_fields, load_model, save_checkpoint
 from lohovla.policy_loading import shipped_checkpoint
 
 
@@ -26,7 +26,7 @@ def copy_detector(src: Path | str, dst: Path | str, out: Path | str) -> Path:
         raise ValueError(f"{src} has no fitted colour detector")
     model.cfg.grounding, model.presence = donor.cfg.grounding, donor.presence
     config = json.loads((Path(dst) / "config.json").read_text())
-    kept = {k: v for k, v in config.items() if k not in ("format", "version", "model", "backbone_hf_config")}
+    kept = extra_fields(config)
     fit = json.loads((Path(src) / "config.json").read_text()).get("color_fit")
     return save_checkpoint(model, out, {**kept, "color_fit": fit, "detector_copied_from": str(src)})
 
