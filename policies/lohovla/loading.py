@@ -52,6 +52,12 @@ def save_checkpoint(model: LoHoVLAModel, path: Path | str, extra: dict[str, Any]
     return path
 
 
+def extra_fields(config: dict[str, Any]) -> dict[str, Any]:
+    """What a checkpoint's config.json says beyond the model (training, colour fit, ...): a tool that rewrites the
+    weights passes these on, and `save_checkpoint` writes the model's own fields afresh."""
+    return {k: v for k, v in config.items() if k not in ("format", "version", "model", "backbone_hf_config")}
+
+
 def load_model(path: Path | str, device: str = "cpu") -> LoHoVLAModel:
     path = Path(path)
     config = json.loads((path / "config.json").read_text())
