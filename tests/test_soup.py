@@ -54,6 +54,14 @@ def test_different_architectures_and_a_single_run_are_refused(tmp_path) -> None:
         make_soup([a], tmp_path / "soup")
 
 
+def test_runs_with_a_fitted_detector_are_refused(tmp_path) -> None:
+    a, b = _run(tmp_path, "a", 0), _run(tmp_path, "b", 1)
+    config = json.loads((b / "config.json").read_text())
+    (b / "config.json").write_text(json.dumps({**config, "color_fit": {"settings": {}}}))
+    with pytest.raises(ValueError, match="fit the soup"):
+        make_soup([a, b], tmp_path / "soup")
+
+
 def test_the_command_line_says_one_line_on_bad_input(tmp_path, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         main([str(tmp_path / "soup"), str(tmp_path / "missing"), str(tmp_path / "missing2")])

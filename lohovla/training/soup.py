@@ -6,8 +6,9 @@ Why: two stage-2 runs that differ only in their data-order seed or in float roun
 single val tasks (C, H), so any one run is a draw. Fine-tunes of one set of weights stay in one basin, where
 their average is a model too and keeps what the runs share rather than what one draw picked up
 (docs/generalisation.md, "a weight soup"). The soup is refused unless every run has the same architecture, the
-same vocabulary and the same `init_from`: averaging runs from different starts gives a broken model, not an
-error. Its config.json lists each run's sha256 and training settings (`soup`), in place of one `training`.
+same vocabulary and the same `init_from` (averaging runs from different starts gives a broken model, not an
+error), and unless none has a fitted colour detector (the fit comes after the soup). Its config.json lists each
+run's sha256 and training settings (`soup`), in place of one `training`.
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ def make_soup(runs: Sequence[Path | str], out: Path | str) -> Path:
     if len(runs) < 2:
         raise ValueError("a soup needs at least two runs")
     configs = [_config(r) for r in runs]
+    fitted = [r for r, c in zip(runs, configs) if "color_fit" in c]
+    if fitted:  # detectors fitted apart do not average, and the soup's config would claim one run's fit
+        raise ValueError(f"{fitted[0]} has a fitted colour detector: soup the runs before the fit, then fit the soup")
     _same(runs, "architectures", [ModelConfig.from_dict(c["model"]).to_dict() for c in configs])
     _same(runs, "vocabularies", [(r / "tokenizer.json").read_text() for r in runs])
     starts = [c.get("training", {}).get("settings", {}).get("init_from") for c in configs]
