@@ -12,11 +12,11 @@ import pytest
 
 import lohovla
 from lohovla.policies.base import Feedback
-from lohovla.policies.lohovla.grounding_config import CHECKS, GroundingConfig, switch_off
+from lohovla.policies.lohovla.grounding_config import ADDED, CHECKS, GroundingConfig, switch_off
 from lohovla.policies.lohovla.policy import LoHoVLAPolicy
 from lohovla.policy_loading import SHIPPED_DIR
 
-SWITCHES = ("avoid_failed", "object_check", "size_mask", "place_apart", "noop_replans", "noop_retry")
+SWITCHES = ("avoid_failed", "object_check", "object_kind", "size_mask", "place_apart", "noop_replans", "noop_retry")
 
 
 def test_every_check_has_a_switch_and_off_turns_them_all_off() -> None:
@@ -45,6 +45,18 @@ def test_loading_refuses_a_grounding_section_with_missing_or_unknown_keys(tmp_pa
     (ckpt / "config.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match=f"{change} .*(place_apart|hard_zone)"):
         lohovla.load_policy(str(ckpt))
+
+
+def test_a_checkpoint_saved_before_a_setting_loads_with_its_old_behaviour(tmp_path) -> None:
+    ckpt = tmp_path / "ckpt"
+    shutil.copytree(SHIPPED_DIR / "lohovla-tiny", ckpt)
+    config = json.loads((ckpt / "config.json").read_text())
+    for name in ADDED:
+        config["model"]["grounding"].pop(name, None)
+    (ckpt / "config.json").write_text(json.dumps(config))
+    g = lohovla.load_policy(str(ckpt)).g
+    assert ADDED and all(getattr(g, k) == v for k, v in ADDED.items())
+    assert g.object_kind is False
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +96,7 @@ def test_a_step_explains_itself_in_heightmap_pixels(shipped) -> None:
 
 
 def test_switch_off_turns_one_check_off_and_together_they_are_off() -> None:
-    every = GroundingConfig(colors=("red",), size_mask=True)  # every check on (size_mask ships off)
+    every = GroundingConfig(colors=("red",), size_mask=True, object_kind=True)  # every check on
     settings = {}
     for check in CHECKS:
         one = switch_off(check)

@@ -3,6 +3,8 @@ stays what AR would have fed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 from _d2f_fixtures import scenes, sharp_model
@@ -177,9 +179,10 @@ def test_object_check_decodes_again_from_the_pick_colour() -> None:
     p = _prompt(model, 0)
     start = p.cache.length
     fine = _scene(model, standing=("red", "green"), flat=("blue",))
-    assert check_objects(p.cache, start, p.last, planned, fine, eos, 30) == planned
+    assert check_objects(p.cache, start, p.last, planned, fine, eos, 30) == (planned, False)
     scene = _scene(model, standing=("blue", "green"), flat=("red", "blue", "green"))  # red is only a bowl
-    out = check_objects(p.cache, start, p.last, planned, scene, eos, 30)
+    out, kind_changed = check_objects(p.cache, start, p.last, planned, scene, eos, 30)
+    assert not kind_changed
     j = planned.index(model.codec.encode("red")[0])
     assert out[:j] == planned[:j] and out[j] in scene.standing
     q = _prompt(model, 0)
@@ -210,10 +213,52 @@ def test_object_check_does_not_bring_back_a_subtask_to_avoid() -> None:
     seen = []
     for _ in scene.standing:  # each standing colour's re-decoding, the likeliest first, avoiding those before
         p = _prompt(model, 0)
-        out = check_objects(p.cache, p.cache.length, p.last, planned, scene, eos, 30, avoid=set(seen))
+        out, _ = check_objects(p.cache, p.cache.length, p.last, planned, scene, eos, 30, avoid=set(seen))
         assert out != planned and tuple(out) not in seen
         seen.append(tuple(out))
     p = _prompt(model, 0)
     start = p.cache.length
-    out = check_objects(p.cache, start, p.last, planned, scene, eos, 30, avoid=set(seen))
+    out, _ = check_objects(p.cache, start, p.last, planned, scene, eos, 30, avoid=set(seen))
     assert out == planned and p.cache.length == start  # all avoided: the planned tokens stand, none cached
+
+
+class _RecordingHead:
+    """The backbone, remembering the last token it embedded (what a re-decoding forced)."""
+
+    def __init__(self, backbone) -> None:
+        self.backbone, self.last = backbone, None
+
+    def embed(self, ids: torch.Tensor) -> torch.Tensor:
+        self.last = int(ids[0, -1])
+        return self.backbone.embed(ids)
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        return self.backbone.logits(hidden)
+
+
+@torch.no_grad()
+def test_object_kind_decodes_the_place_again_from_its_preposition(monkeypatch) -> None:
+    """Blocks only, and every pick colour's re-decoding places "in the blue bowl": with `kinds` the place is decoded
+    again from "on", which names a block; without, the likeliest pick colour's sub-task stands."""
+    model = sharp_model()
+    enc, eos = model.codec.encode, model.codec.eos_id
+    on, inside = enc("on")[0], enc("in")[0]
+    rests = {on: enc("the blue block."), inside: enc("the blue bowl.")}
+    p = _prompt(model, 0)
+    head = p.cache.head = _RecordingHead(model.backbone)
+    after_colour = enc("block and place it in the blue bowl.")
+    monkeypatch.setattr(
+        "lohovla.policies.lohovla.object_check.greedy_decode",
+        lambda *a, **k: rests.get(head.last, after_colour),
+    )
+    scene = _scene(model, standing=("red", "blue"), flat=())
+    scene = SceneObjects(scene.standing, scene.flat, replace(scene.words, prepositions=(inside, on)))
+    planned = enc("pick up the green block and place it in the blue bowl.")
+    start = p.cache.length
+    out, kind_changed = check_objects(p.cache, start, p.last, planned, scene, eos, 30)
+    assert not kind_changed and not scene.passes(out) and out[-len(after_colour) :] == after_colour
+    out, kind_changed = check_objects(p.cache, start, p.last, planned, scene, eos, 30, kinds=True)
+    assert kind_changed and scene.passes(out)
+    assert out in [enc(f"pick up the {c} block and place it on the blue block.") for c in ("red", "blue")]
+    again, _ = check_objects(p.cache, start, p.last, planned, scene, eos, 30, kinds=True, avoid={tuple(out)})
+    assert again != out and scene.passes(again)  # the other pick colour's

@@ -17,6 +17,7 @@ from typing import Any
 CHECKS: dict[str, str] = {
     "avoid_failed": "novel_plan.py: a re-plan does not write what just failed or was spent",
     "object_check": "object_check.py: the pick colour stands on a block, the place colour on the named kind",
+    "object_kind": "object_check.py: a place kind no pick colour makes seen is decoded again from its preposition",
     "size_mask": "block_size.py: 'smaller'/'bigger' keep a map to faces of that size and colour",
     "place_apart": "grounded_targets.py: a place on the pick point moves to the other object of that colour",
     "noop_replan": "policy.py: a sub-task whose action is a no-op here is planned again",
@@ -35,6 +36,7 @@ class GroundingConfig:
     # the switches, one per check (CHECKS); the checks val retired, and their settings, are in RETIRED
     avoid_failed: int = 1  # re-plans avoid the last this-many failed sub-tasks and the spent ones; 0: off
     object_check: bool = True
+    object_kind: bool = False  # needs object_check
     size_mask: bool = False  # off: level on val (benchmarks/results/check_ablation_val100_questions_size_mask.json)
     place_apart: bool = True
     noop_replans: int = 2  # noop_replan: how often a planned no-op is planned again; 0: off
@@ -66,6 +68,7 @@ class GroundingConfig:
             self,
             avoid_failed=0,
             object_check=False,
+            object_kind=False,
             size_mask=False,
             place_apart=False,
             noop_replans=0,
@@ -105,10 +108,16 @@ RETIRED: dict[str, str] = {
 }
 
 
+#: Settings added after checkpoints were saved without them, at the value that keeps such a checkpoint's behaviour.
+ADDED: dict[str, Any] = {"object_kind": False}
+
+
 def check_complete(values: dict[str, Any], where: str) -> dict[str, Any]:
     """A checkpoint's grounding section must name every setting, and only known ones (one clear line if not).
 
-    Returns it without retired settings (each named in a warning: that checkpoint now runs without the check)."""
+    Returns it without retired settings (each named in a warning: that checkpoint now runs without the check), and
+    with the settings it predates (`ADDED`) at their old behaviour's value."""
+    values = {**{k: v for k, v in ADDED.items() if k not in values}, **values}
     retired = sorted(set(values) & set(RETIRED))
     if retired:
         why = "; ".join(f"{k}: {RETIRED[k]}" for k in retired)

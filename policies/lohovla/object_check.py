@@ -10,14 +10,18 @@ white block's shaded edge can look gray at lower ones) of a patch of that kind.
 
 After decoding, a sub-task whose pick or place fails this is decoded again from its pick colour word (the last
 colour before "place"): the colours seen standing, likeliest first under the planner, each followed by AR's
-greedy rest, until one passes (at most `tries`) that is not a sub-task to avoid. None does: the likeliest
-standing pick colour's sub-task stands.
+greedy rest, until one passes (at most `tries`) that is not a sub-task to avoid. With `kinds` on, when none passes,
+each of those re-decodings is decoded again from its place's preposition with another one ("on" for "in"): the
+kind of thing it names ("in the red bowl", "on the red block") hangs on that word, and a planner that learned one
+task's kind for a scene that has none of it ("place it in the blue bowl." among blocks only) is wrong there, not
+in its colours. None passes: the likeliest standing pick colour's sub-task stands.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 
@@ -67,38 +71,59 @@ def check_objects(
     max_tokens: int,
     tries: int = 4,
     avoid: Collection[tuple[int, ...]] = (),
-) -> list[int]:
-    """`tokens` if the objects they name are seen, else a re-decoding from the pick colour (batch 1, AR) that is
-    not one of the sub-tasks to `avoid` (what novel_plan.py steered away from: a re-decoding must not bring it back).
+    kinds: bool = False,
+) -> tuple[list[int], bool]:
+    """`tokens` if the objects they name are seen, else a re-decoding from the pick colour (batch 1, AR), or with
+    `kinds` from the place's preposition, that is not one of the sub-tasks to `avoid` (what novel_plan.py steered
+    away from: a re-decoding must not bring it back).
 
     The cache holds [prompt | some of `tokens`] on entry and [prompt | some of the returned tokens, as AR feeds
-    them] on exit; `last` (1, H) is the prompt's last hidden state.
+    them] on exit; `last` (1, H) is the prompt's last hidden state. The flag says the preposition was changed.
     """
     j = parse(tokens, scene.words).pick_at
     if scene.passes(tokens) or j is None or not scene.standing:
-        return list(tokens)
-    backbone = cache.head  # the backbone, or its colour-reading stand-in
-    cache.crop(prompt_len)
-    state = last
-    if j:
-        prefix = torch.tensor([list(tokens[:j])], device=last.device)
-        state = cache.run(backbone.embed(prefix), torch.arange(1, j + 1))[:, -1]
-    logits = backbone.logits(state)[0]
-    ranked = sorted(scene.standing, key=lambda t: -float(logits[t]))[:tries]
-    first = None
-    for colour in ranked:
-        cache.crop(prompt_len + j)
-        h = cache.run(backbone.embed(torch.tensor([[colour]], device=last.device)), torch.tensor([j + 1]))[:, -1]
-        rest = greedy_decode(backbone, cache, h, eos_id, max_tokens - j - 1, start=j + 1)
-        out = [*tokens[:j], colour, *rest]
+        return list(tokens), False
+    again = partial(_decode_from, cache, prompt_len, last, eos_id=eos_id, max_tokens=max_tokens, tries=tries)
+    tried = []
+    for out in again(tokens, j, scene.standing):
         if tuple(out) in avoid:
             continue
         if scene.passes(out):
-            return out
-        first = first or out
-    if first is None:  # every re-decoding is one to avoid: the tokens stand (none of them cached)
+            return out, False
+        tried.append(out)
+    for base in tried if kinds else []:
+        k = parse(base, scene.words).preposition_at
+        others = set(scene.words.prepositions) - {base[k]} if k is not None else set()
+        for out in again(base, k, others) if others else []:
+            if tuple(out) not in avoid and scene.passes(out):
+                return out, True
+    if not tried:  # every re-decoding is one to avoid: the tokens stand (none of them cached)
         cache.crop(prompt_len)
-        return list(tokens)
-    cache.crop(prompt_len + j)  # none passes: the likeliest standing pick colour, decoded again
-    h = cache.run(backbone.embed(torch.tensor([[first[j]]], device=last.device)), torch.tensor([j + 1]))[:, -1]
-    return [*tokens[:j], first[j], *greedy_decode(backbone, cache, h, eos_id, max_tokens - j - 1, start=j + 1)]
+        return list(tokens), False
+    return next(again(tokens, j, [tried[0][j]])), False  # none passes: the likeliest standing pick colour, again
+
+
+def _decode_from(
+    cache: BlockCache,
+    prompt_len: int,
+    last: torch.Tensor,
+    tokens: Sequence[int],
+    at: int,
+    choices: Collection[int],
+    eos_id: int,
+    max_tokens: int,
+    tries: int,
+) -> Iterator[list[int]]:
+    """`tokens[:at]`, then each of `choices` likeliest first under the planner (at most `tries`), then AR's greedy
+    rest. After each is yielded the cache holds [prompt | it, as AR feeds it]."""
+    backbone = cache.head  # the backbone, or its colour-reading stand-in
+    cache.crop(prompt_len)
+    state = last
+    if at:
+        prefix = torch.tensor([list(tokens[:at])], device=last.device)
+        state = cache.run(backbone.embed(prefix), torch.arange(1, at + 1))[:, -1]
+    logits = backbone.logits(state)[0]
+    for token in sorted(choices, key=lambda t: -float(logits[t]))[:tries]:
+        cache.crop(prompt_len + at)
+        h = cache.run(backbone.embed(torch.tensor([[token]], device=last.device)), torch.tensor([at + 1]))[:, -1]
+        yield [*tokens[:at], token, *greedy_decode(backbone, cache, h, eos_id, max_tokens - at - 1, start=at + 1)]

@@ -63,9 +63,9 @@ class PlanChecks:
             tokens = out
         if self.g.object_check and scene is not None and self.g.object_prob > 0:
             args = (prompt.cache, start, prompt.last, tokens, self.scene_objects(scene), m.codec.eos_id, n)
-            out = check_objects(*args, avoid=avoid)
+            out, kind_changed = check_objects(*args, avoid=avoid, kinds=self.g.object_kind)
             if out != list(tokens):
-                noted.append("object_check")
+                noted.append("object_kind" if kind_changed else "object_check")
             tokens = out
         return tokens
 

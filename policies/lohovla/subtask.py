@@ -3,9 +3,9 @@
     "pick up the [smaller|bigger] {colour} block and place it {in|on} the [smaller|bigger] {colour} {block|bowl|zone}."
 
 The pick's words are the last colour (size) word before "place", the place's the first after it; the place's kind
-is the noun right after its colour. A text without one (a place "in the top left area") leaves that field None.
-The task words and the block sizes live here too (the sizes from `lohovla.envs.spec`), so no other module of the
-policy spells them.
+is the noun right after its colour, and its preposition ("in", "on") the first after "place". A text without one
+(a place "in the top left area" has no colour) leaves that field None. The task words and the block sizes live
+here too (the sizes from `lohovla.envs.spec`), so no other module of the policy spells them.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from lohovla.envs.spec import BIG_BLOCK, SMALL_BLOCK
 PLACE, BLOCK, BOWL, ZONE = "place", "block", "bowl", "zone"
 FLAT_KINDS = (BOWL, ZONE)  # place nouns that lie flat on the table; a block stands
 SIZE_WORDS = ("smaller", "bigger")
+PREPOSITIONS = ("in", "on")  # the place phrase's first word
 BLOCK_SIZES = (SMALL_BLOCK, BIG_BLOCK)  # metres, in the order of SIZE_WORDS
 
 
@@ -37,12 +38,14 @@ class Words:
     place: int
     block: int
     kinds: dict[int, str]  # noun token -> "block" | "bowl" | "zone"
+    prepositions: tuple[int, ...] = ()  # PREPOSITIONS' tokens
 
     @classmethod
     def of(cls, model: Vocabulary) -> Words:
         kinds = {model.word_id(w): w for w in (BLOCK, *FLAT_KINDS)}
         sizes = tuple(model.word_id(w) for w in SIZE_WORDS)
-        return cls(tuple(model.color_token_ids()), sizes, model.word_id(PLACE), model.word_id(BLOCK), kinds)
+        preps = tuple(model.word_id(w) for w in PREPOSITIONS)
+        return cls(tuple(model.color_token_ids()), sizes, model.word_id(PLACE), model.word_id(BLOCK), kinds, preps)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class Subtask:
     place_kind: str | None = None  # "block", "bowl", "zone"; None: no place colour, or another noun after it
     pick_at: int | None = None  # token position of the pick's colour word (where a re-decoding swaps it)
     place_at: int | None = None  # token position of the place's colour word
+    preposition_at: int | None = None  # token position of the place's preposition (where its kind can change)
 
 
 def place_cut(tokens: Sequence[int], place_id: int) -> int:
@@ -80,6 +84,8 @@ def parse(tokens: Sequence[int], words: Words) -> Subtask:
     kind = None
     if place_at is not None and place_at + 1 < len(tokens):
         kind = words.kinds.get(tokens[place_at + 1])
+    cut = place_cut(tokens, words.place)
+    preposition_at = next((j for j in range(cut, len(tokens)) if tokens[j] in words.prepositions), None)
     return Subtask(
         tokens,
         None if pick_at is None else words.colors.index(tokens[pick_at]),
@@ -89,4 +95,5 @@ def parse(tokens: Sequence[int], words: Words) -> Subtask:
         kind,
         pick_at,
         place_at,
+        preposition_at,
     )
