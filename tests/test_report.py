@@ -69,6 +69,9 @@ def test_compare_marks_clear_differences(tmp_path) -> None:
     assert "*" not in lines["stack-blocks-of-same-size"]  # +2 points: within noise
     paths = write_comparison(a, b, tmp_path / "cmp")
     assert paths["png"].exists() and paths["md"].exists()
+    (tmp_path / "run").mkdir()  # an eval's output folder stands for its results.json
+    b.rename(tmp_path / "run" / "results.json")
+    assert write_comparison(a, tmp_path / "run", tmp_path / "cmp2")["md"].read_text() == paths["md"].read_text()
 
 
 def test_provenance_names_checkpoint_hash_commit_and_settings(tmp_path) -> None:

@@ -9,6 +9,7 @@ import torch
 from _model_fixtures import micro_config
 
 from lohovla.evaluation.provenance import sha256_file
+from lohovla.policies.lohovla.grounding_config import ADDED, GroundingConfig
 from lohovla.policies.lohovla.loading import build_model, load_model, save_checkpoint
 from lohovla.training.soup import main, make_soup
 
@@ -68,3 +69,17 @@ def test_the_command_line_says_one_line_on_bad_input(tmp_path, capsys) -> None:
     assert exit_.value.code == 2
     err = capsys.readouterr().err.strip()
     assert "no config.json" in err and len(err.splitlines()) == 1
+
+
+def test_a_soup_of_runs_older_than_a_grounding_setting_takes_todays_default(tmp_path) -> None:
+    """Loading an old run keeps its behaviour (ADDED); the soup is a new checkpoint, written as a run today would."""
+    runs = [_run(tmp_path, f"r{i}", i) for i in range(2)]
+    for run in runs:
+        config = json.loads((run / "config.json").read_text())
+        for name in ADDED:
+            del config["model"]["grounding"][name]
+        (run / "config.json").write_text(json.dumps(config))
+    soup = json.loads((make_soup(runs, tmp_path / "soup") / "config.json").read_text())["model"]["grounding"]
+    old = load_model(runs[0]).cfg.grounding
+    for name, kept in ADDED.items():
+        assert getattr(old, name) == kept and soup[name] == getattr(GroundingConfig(), name)

@@ -14,7 +14,10 @@ from lohovla.evaluation.report import ordered_rows
 
 
 def load_results(path: str | Path) -> dict:
+    """A results.json, or the lohovla-eval output folder that holds one."""
     path = Path(path)
+    if path.is_dir():
+        path = path / "results.json"
     if not path.exists():
         raise FileNotFoundError(f"no results file at {path}")
     payload = json.loads(path.read_text())

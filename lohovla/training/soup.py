@@ -70,7 +70,7 @@ def make_soup(runs: Sequence[Path | str], out: Path | str) -> Path:
     _same(runs, "init_from (first stages)", starts)
     states = [load_file(str(r / WEIGHTS)) for r in runs]
     _same(runs, "weight names", [sorted(s) for s in states])
-    model = load_model(runs[0])
+    model = load_model(runs[0], keep_behaviour=False)  # a new checkpoint: settings the runs predate as today's
     model.load_state_dict(average_state(states))
     ingredients = [
         {"checkpoint": str(r), "sha256": sha256_file(r / WEIGHTS), "training": c.get("training")}

@@ -58,12 +58,15 @@ def extra_fields(config: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in config.items() if k not in ("format", "version", "model", "backbone_hf_config")}
 
 
-def load_model(path: Path | str, device: str = "cpu") -> LoHoVLAModel:
+def load_model(path: Path | str, device: str = "cpu", keep_behaviour: bool = True) -> LoHoVLAModel:
+    """The checkpoint's model; grounding settings it predates at its old behaviour, or with `keep_behaviour` off at
+    today's defaults (grounding_config.check_complete)."""
     path = Path(path)
     config = json.loads((path / "config.json").read_text())
     if config.get("format") != FORMAT:
         raise ValueError(f"{path}/config.json is not a LoHoVLA checkpoint (format {config.get('format')!r})")
-    config["model"]["grounding"] = check_complete(config["model"].get("grounding", {}), f"{path}/config.json")
+    grounding = config["model"].get("grounding", {})
+    config["model"]["grounding"] = check_complete(grounding, f"{path}/config.json", keep_behaviour)
     cfg = ModelConfig.from_dict(config["model"])
     cfg.backbone.path = None  # the weights below replace the pretrained ones; the architecture comes from the dict
     if cfg.vision.kind == "pretrained" and cfg.vision.path and not Path(cfg.vision.path).exists():
