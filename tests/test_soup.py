@@ -83,3 +83,16 @@ def test_a_soup_of_runs_older_than_a_grounding_setting_takes_todays_default(tmp_
     old = load_model(runs[0]).cfg.grounding
     for name, kept in ADDED.items():
         assert getattr(old, name) == kept and soup[name] == getattr(GroundingConfig(), name)
+
+
+def test_runs_that_differ_only_in_a_grounding_switch_soup(tmp_path) -> None:
+    """A check's switch is a policy setting, not architecture: runs that differ in one soup (the first run's stands)."""
+    a, b = _run(tmp_path, "a", 0), _run(tmp_path, "b", 1)
+    config = json.loads((b / "config.json").read_text())
+    config["model"]["grounding"]["place_apart"] = not config["model"]["grounding"]["place_apart"]
+    (b / "config.json").write_text(json.dumps(config))
+    make_soup([a, b], tmp_path / "soup")
+    channels = dict(config, model=dict(config["model"], grounding=dict(config["model"]["grounding"], channels=8)))
+    (b / "config.json").write_text(json.dumps(channels))
+    with pytest.raises(ValueError, match="architectures"):
+        make_soup([a, b], tmp_path / "soup2")

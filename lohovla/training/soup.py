@@ -33,6 +33,14 @@ def _config(run: Path) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+def _architecture(config: dict[str, Any]) -> dict[str, Any]:
+    """The model settings that shape the weights: all but the grounding checks' switches and parameters (policy
+    settings, chosen on val after training; the detector's own settings stay)."""
+    model = ModelConfig.from_dict(config["model"]).to_dict()
+    detector = {k: model["grounding"][k] for k in ("colors", "channels", "erode")}
+    return {**model, "grounding": detector}
+
+
 def _same(runs: Sequence[Path], what: str, values: list[Any]) -> None:
     for run, value in zip(runs[1:], values[1:]):
         if value != values[0]:
@@ -64,7 +72,7 @@ def make_soup(runs: Sequence[Path | str], out: Path | str) -> Path:
     fitted = [r for r, c in zip(runs, configs) if "color_fit" in c]
     if fitted:  # detectors fitted apart do not average, and the soup's config would claim one run's fit
         raise ValueError(f"{fitted[0]} has a fitted colour detector: soup the runs before the fit, then fit the soup")
-    _same(runs, "architectures", [ModelConfig.from_dict(c["model"]).to_dict() for c in configs])
+    _same(runs, "architectures", [_architecture(c) for c in configs])
     _same(runs, "vocabularies", [(r / "tokenizer.json").read_text() for r in runs])
     starts = [c.get("training", {}).get("settings", {}).get("init_from") for c in configs]
     _same(runs, "init_from (first stages)", starts)
