@@ -23,19 +23,22 @@ RECIPE = ROOT / "scripts" / "train_tiny.sh"
 RUNTIME = {"threads", "progress", "device", "resume", "precision", "prepare_only"}
 
 
-def shipped_stage(name: str) -> str:
-    """The experiment whose run the recipe ships as lohovla/checkpoints/<name> (directly, or via its colour fit)."""
-    script = RECIPE.read_text()
+def shipped_stages(name: str) -> list[str]:
+    """The experiments whose runs the recipe ships as lohovla/checkpoints/<name> (directly, via its colour fit, or
+    averaged by a soup: then one per run, in the soup's order)."""
+    script = RECIPE.read_text().replace("\\\n", " ")
     copied = re.search(rf"cp -r (runs/[\w-]+)(?:/final)? lohovla/checkpoints/{name}\b", script)
     assert copied, f"the recipe never ships {name}"
     run = copied.group(1)
-    fitted = re.search(rf"lohovla-fit-colors checkpoint=(runs/[\w-]+)/final out={run}\b", script)
+    fitted = re.search(rf"lohovla-fit-colors checkpoint=(runs/[\w-]+)(?:/final)? out={run}\b", script)
     run = fitted.group(1) if fitted else run
+    souped = re.search(rf"lohovla\.training\.soup {run} ((?:runs/[\w-]+/final\s*)+)", script)
+    runs = [r.removesuffix("/final") for r in souped.group(1).split()] if souped else [run]
     named = [p.stem for p in (ROOT / "configs" / "experiment").glob("*.yaml") if re.search(rf"\b{p.stem}\b", script)]
-    for experiment in named:
-        if recipe_config(experiment)["out"] == run:
-            return experiment
-    raise AssertionError(f"no lohovla-train stage of the recipe writes {run}")
+    outs = {recipe_config(experiment)["out"]: experiment for experiment in named}
+    missing = [r for r in runs if r not in outs]
+    assert not missing, f"no lohovla-train stage of the recipe writes {missing}"
+    return [outs[r] for r in runs]
 
 
 def recipe_config(experiment: str) -> dict[str, Any]:
@@ -60,19 +63,23 @@ def without(settings: dict[str, Any], keys: set[str]) -> dict[str, Any]:
 @pytest.mark.parametrize("name", ["lohovla-tiny", "vanilla-tiny"])
 def test_the_shipped_checkpoint_is_what_the_recipe_trains(name: str) -> None:
     shipped = json.loads((SHIPPED_DIR / name / "config.json").read_text())
-    model, settings = split_config(recipe_config(shipped_stage(name)))
+    stages = shipped_stages(name)
+    model, _ = split_config(recipe_config(stages[0]))
     if "color_fit" in shipped:  # the fit writes the detector's settings into the grounding section
         fit = shipped["color_fit"]["settings"]
         model.grounding = GroundingConfig(tuple(fit["colors"]), fit["channels"], fit["erode"])
     # a model setting added after the run took its default, the behaviour the run had (as for training settings)
     recorded_model = ModelConfig.from_dict(shipped["model"]).to_dict()
     assert json.loads(json.dumps(recorded_model)) == json.loads(json.dumps(model.to_dict()))
-    trained = shipped["training"]
-    assert trained["step"] == settings.max_steps
-    # a setting added after the run took its default, which is the behaviour the run had (a new setting's default
-    # must keep the old behaviour): the recipe must leave it there too
-    recorded = TrainSettings.from_dict(trained["settings"]).to_dict()
-    assert without(recorded, RUNTIME) == without(settings.to_dict(), RUNTIME)
+    runs = [ingredient["training"] for ingredient in shipped["soup"]] if "soup" in shipped else [shipped["training"]]
+    assert len(runs) == len(stages), f"{name} averages {len(runs)} runs, the recipe {len(stages)}"
+    for trained, stage in zip(runs, stages):
+        _, settings = split_config(recipe_config(stage))
+        assert trained["step"] == settings.max_steps, stage
+        # a setting added after the run took its default, which is the behaviour the run had (a new setting's
+        # default must keep the old behaviour): the recipe must leave it there too
+        recorded = TrainSettings.from_dict(trained["settings"]).to_dict()
+        assert without(recorded, RUNTIME) == without(settings.to_dict(), RUNTIME), stage
 
 
 def test_the_shipped_colour_detector_is_the_recipes_fit() -> None:
