@@ -24,6 +24,7 @@ from safetensors.torch import load_file
 
 from lohovla.evaluation.provenance import WEIGHTS, sha256_file
 from lohovla.policies.lohovla.config import ModelConfig
+from lohovla.training.color_fit import FITTED_GROUNDING
 
 
 def _config(run: Path) -> dict[str, Any]:
@@ -37,8 +38,7 @@ def _architecture(config: dict[str, Any]) -> dict[str, Any]:
     """The model settings that shape the weights: all but the grounding checks' switches and parameters (policy
     settings, chosen on val after training; the detector's own settings stay)."""
     model = ModelConfig.from_dict(config["model"]).to_dict()
-    detector = {k: model["grounding"][k] for k in ("colors", "channels", "erode")}
-    return {**model, "grounding": detector}
+    return {**model, "grounding": {k: model["grounding"][k] for k in FITTED_GROUNDING}}
 
 
 def _same(runs: Sequence[Path], what: str, values: list[Any]) -> None:

@@ -120,8 +120,8 @@ def check_complete(values: dict[str, Any], where: str, keep_behaviour: bool = Tr
     Returns it without retired settings (each named in a warning: that checkpoint now runs without the check), and
     with the settings it predates (`ADDED`) at their old behaviour's value, or with `keep_behaviour` off at today's
     defaults (a tool that writes a new checkpoint from old runs, as a run started today would)."""
-    added = ADDED if keep_behaviour else {f.name: getattr(GroundingConfig(), f.name) for f in fields(GroundingConfig)}
-    values = {**{k: v for k, v in added.items() if k in ADDED and k not in values}, **values}
+    today = GroundingConfig()
+    values = {**{k: old if keep_behaviour else getattr(today, k) for k, old in ADDED.items()}, **values}
     retired = sorted(set(values) & set(RETIRED))
     if retired:
         why = "; ".join(f"{k}: {RETIRED[k]}" for k in retired)

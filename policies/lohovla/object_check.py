@@ -94,7 +94,9 @@ def check_objects(
     for base in tried if kinds else []:
         k = parse(base, scene.words).preposition_at
         others = set(scene.words.prepositions) - {base[k]} if k is not None else set()
-        for out in again(base, k, others) if others else []:
+        if not others:  # no preposition to change (nor a prefix to run for it)
+            continue
+        for out in again(base, k, others):
             if tuple(out) not in avoid and scene.passes(out):
                 return out, True
     if not tried:  # every re-decoding is one to avoid: the tokens stand (none of them cached)
